@@ -1,0 +1,311 @@
+//! Element aspects, and the ExternalSourceAspect lookups change detection runs on.
+
+use std::sync::Arc;
+
+use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
+use serde_json::Value as Json;
+
+use super::ecschema::ClassInfo;
+use super::elements::as_object;
+use super::error::WriteError;
+use super::id64;
+use super::props::{self, Row};
+use super::Briefcase;
+
+/// One ExternalSourceAspect: the provenance of an element in a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalSourceAspectRow {
+    pub id: i64,
+    pub element_id: i64,
+    pub scope: i64,
+    pub kind: String,
+    pub identifier: String,
+    pub version: Option<String>,
+    pub checksum: Option<String>,
+    pub source: Option<i64>,
+    pub json_properties: Option<String>,
+}
+
+/// The SQL of the ExternalSourceAspect lookups, built once from the file's property map.
+pub(super) struct AspectQueries {
+    find: String,
+    by_element: String,
+}
+
+const ASPECT_ROOTS: [&str; 2] = ["BisCore:ElementMultiAspect", "BisCore:ElementUniqueAspect"];
+
+impl Briefcase {
+    /// Inserts an aspect from wire props (`classFullName`, `element: { id }`, and the class's
+    /// properties, e.g. `scope`, `source`, `identifier`, `kind`, `version`, `checksum`,
+    /// `jsonProperties` of an ExternalSourceAspect) and returns its id.
+    pub fn insert_aspect(&mut self, props: &Json) -> Result<i64, WriteError> {
+        self.atomically(|b| b.insert_aspect_now(props))
+    }
+
+    /// Updates the properties present in `props` (which must carry the aspect's `id`).
+    pub fn update_aspect(&mut self, props: &Json) -> Result<(), WriteError> {
+        self.atomically(|b| b.update_aspect_now(props))
+    }
+
+    /// Deletes an aspect.
+    pub fn delete_aspect(&mut self, id: i64) -> Result<(), WriteError> {
+        self.atomically(|b| {
+            let (class, element) = b.aspect_class(id)?;
+            let table = &class.tables[0];
+            b.conn
+                .prepare_cached(&format!(
+                    "DELETE FROM [{}] WHERE [{}] = ?1",
+                    table.name, table.id_column
+                ))?
+                .execute([id])?;
+            b.touch_element(element)?;
+            Ok(())
+        })
+    }
+
+    /// The ExternalSourceAspects with this scope, kind and identifier (usually one).
+    pub fn find_external_source_aspects(
+        &mut self,
+        scope: i64,
+        kind: &str,
+        identifier: &str,
+    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+        let sql = self.aspect_queries()?.find.clone();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![scope, identifier, kind], read_aspect_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The ExternalSourceAspects of an element.
+    pub fn external_source_aspects_of(
+        &mut self,
+        element: i64,
+    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+        let sql = self.aspect_queries()?.by_element.clone();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([element], read_aspect_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn insert_aspect_now(&mut self, props: &Json) -> Result<i64, WriteError> {
+        let obj = as_object(props, "aspect props")?;
+        let class = self.concrete_class(obj, "BisCore:ElementAspect", "an aspect class")?;
+        let id = self.next_instance_id();
+        let mut row = Row::new(&class, id);
+        let mut navigations = Vec::new();
+        for (key, value) in obj {
+            if key == "classFullName" || key == "id" {
+                continue;
+            }
+            let prop = class
+                .property(key)
+                .ok_or_else(|| WriteError::UnknownProperty {
+                    class: class.full_name(),
+                    property: key.clone(),
+                })?;
+            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
+                navigations.push(nav);
+            }
+        }
+        let element = match class
+            .property("element")
+            .and_then(|p| p.value_column())
+            .map(|c| row.get(c))
+        {
+            Some(Value::Integer(e)) => *e,
+            _ => {
+                return Err(WriteError::MissingProperty {
+                    property: "element".into(),
+                })
+            }
+        };
+        self.check_navigations(&class, &navigations, &mut row)?;
+        for (table, values) in class.tables.iter().zip(&row.values) {
+            let result = self
+                .conn
+                .prepare_cached(&table.insert_sql)?
+                .execute(rusqlite::params_from_iter(values.iter()));
+            if let Err(e) = result {
+                return Err(self.explain_constraint(e, &class, &row));
+            }
+        }
+        // The native library marks the owner modified when one of its aspects changes.
+        self.touch_element(element)?;
+        Ok(id)
+    }
+
+    fn update_aspect_now(&mut self, props: &Json) -> Result<(), WriteError> {
+        let obj = as_object(props, "aspect props")?;
+        let id = id64::from_json(
+            obj.get("id").ok_or_else(|| WriteError::MissingProperty {
+                property: "id".into(),
+            })?,
+            "id",
+        )?;
+        let (class, element) = self.aspect_class(id)?;
+        let mut row = Row::new(&class, id);
+        let mut navigations = Vec::new();
+        for (key, value) in obj {
+            if key == "classFullName" || key == "id" {
+                continue;
+            }
+            let prop = class
+                .property(key)
+                .ok_or_else(|| WriteError::UnknownProperty {
+                    class: class.full_name(),
+                    property: key.clone(),
+                })?;
+            if prop.name.eq_ignore_ascii_case("Element")
+                && id64::from_json(value, "element")? != element
+            {
+                return Err(WriteError::Invalid(format!(
+                    "aspect {} cannot move to another element",
+                    id64::format(id)
+                )));
+            }
+            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
+                navigations.push(nav);
+            }
+        }
+        self.check_navigations(&class, &navigations, &mut row)?;
+        self.update_row(&class, id, &row)?;
+        self.touch_element(element)?;
+        Ok(())
+    }
+
+    /// Writes the assigned columns of `row` with one UPDATE per table.
+    pub(super) fn update_row(
+        &mut self,
+        class: &ClassInfo,
+        id: i64,
+        row: &Row,
+    ) -> Result<(), WriteError> {
+        for (t, table) in class.tables.iter().enumerate() {
+            let mut sets = Vec::new();
+            let mut values = Vec::new();
+            for (c, column) in table.insert_columns.iter().enumerate() {
+                if row.assigned[t][c] {
+                    sets.push(format!("[{column}] = ?"));
+                    values.push(row.values[t][c].clone());
+                }
+            }
+            if sets.is_empty() {
+                continue;
+            }
+            values.push(Value::Integer(id));
+            let sql = format!(
+                "UPDATE [{}] SET {} WHERE [{}] = ?",
+                table.name,
+                sets.join(", "),
+                table.id_column
+            );
+            let result = self
+                .conn
+                .prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(values));
+            if let Err(e) = result {
+                return Err(self.explain_constraint(e, class, row));
+            }
+        }
+        Ok(())
+    }
+
+    /// The class and owner of aspect `id`, looked up in both aspect tables.
+    pub(super) fn aspect_class(&mut self, id: i64) -> Result<(Arc<ClassInfo>, i64), WriteError> {
+        for root in ASPECT_ROOTS {
+            let root = self.schema.class_by_name(&self.conn, root)?;
+            let table = &root.tables[0];
+            let element_col = root
+                .property("element")
+                .and_then(|p| p.value_column())
+                .map(|c| c.column.clone())
+                .unwrap_or_else(|| "ElementId".into());
+            let sql = format!(
+                "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1",
+                table.class_id_column.as_deref().unwrap_or("ECClassId"),
+                element_col,
+                table.name,
+                table.id_column
+            );
+            let found: Option<(i64, i64)> = self
+                .conn
+                .prepare_cached(&sql)?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((class_id, element)) = found {
+                return Ok((self.schema.class_by_id(&self.conn, class_id)?, element));
+            }
+        }
+        Err(WriteError::NotFound {
+            what: "aspect".into(),
+            id: id64::format(id),
+        })
+    }
+
+    fn touch_element(&mut self, element: i64) -> Result<(), WriteError> {
+        self.conn
+            .prepare_cached("UPDATE bis_Element SET LastMod = ?2 WHERE Id = ?1")?
+            .execute(rusqlite::params![element, props::julian_day_now()])?;
+        Ok(())
+    }
+
+    fn aspect_queries(&mut self) -> Result<&AspectQueries, WriteError> {
+        if self.aspect_queries.is_none() {
+            let class = self
+                .schema
+                .class_by_name(&self.conn, "BisCore:ExternalSourceAspect")?;
+            let col = |name: &str| -> Result<String, WriteError> {
+                class
+                    .property(name)
+                    .and_then(|p| p.value_column())
+                    .map(|c| format!("[{}]", c.column))
+                    .ok_or_else(|| WriteError::UnknownProperty {
+                        class: class.full_name(),
+                        property: name.into(),
+                    })
+            };
+            let table = &class.tables[0];
+            let select = format!(
+                "SELECT [{}], {}, {}, {}, {}, {}, {}, {}, {} FROM [{}] WHERE ECClassId = {}",
+                table.id_column,
+                col("element")?,
+                col("scope")?,
+                col("kind")?,
+                col("identifier")?,
+                col("version")?,
+                col("checksum")?,
+                col("source")?,
+                col("jsonProperties")?,
+                table.name,
+                // A literal, not a parameter: the file's partial indexes on these columns are
+                // declared `WHERE ECClassId = <id>`, and SQLite only uses them for a literal.
+                class.id,
+            );
+            self.aspect_queries = Some(AspectQueries {
+                find: format!(
+                    "{select} AND {} = ?1 AND {} = ?2 AND {} = ?3",
+                    col("scope")?,
+                    col("identifier")?,
+                    col("kind")?
+                ),
+                by_element: format!("{select} AND {} = ?1 ORDER BY 1", col("element")?),
+            });
+        }
+        Ok(self.aspect_queries.as_ref().expect("just built"))
+    }
+}
+
+fn read_aspect_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExternalSourceAspectRow> {
+    Ok(ExternalSourceAspectRow {
+        id: r.get(0)?,
+        element_id: r.get(1)?,
+        scope: r.get(2)?,
+        kind: r.get(3)?,
+        identifier: r.get(4)?,
+        version: r.get(5)?,
+        checksum: r.get(6)?,
+        source: r.get(7)?,
+        json_properties: r.get(8)?,
+    })
+}

@@ -1,0 +1,47 @@
+//! A cache of rows known to exist (table, id → class id), so the checks of navigation targets cost
+//! one query per distinct target rather than one per written element. Cleared whenever rows may
+//! have disappeared (delete, rollback).
+
+use std::collections::HashMap;
+
+#[derive(Default)]
+pub(super) struct KnownRows {
+    tables: Vec<String>,
+    rows: HashMap<(usize, i64), i64>,
+    spatially_located: HashMap<i64, bool>,
+}
+
+impl KnownRows {
+    fn table_key(&mut self, table: &str) -> usize {
+        match self.tables.iter().position(|t| t == table) {
+            Some(i) => i,
+            None => {
+                self.tables.push(table.to_owned());
+                self.tables.len() - 1
+            }
+        }
+    }
+
+    pub fn get(&mut self, table: &str, id: i64) -> Option<i64> {
+        let key = self.table_key(table);
+        self.rows.get(&(key, id)).copied()
+    }
+
+    pub fn insert(&mut self, table: &str, id: i64, class_id: i64) {
+        let key = self.table_key(table);
+        self.rows.insert((key, id), class_id);
+    }
+
+    pub fn spatially_located(&self, model: i64) -> Option<bool> {
+        self.spatially_located.get(&model).copied()
+    }
+
+    pub fn set_spatially_located(&mut self, model: i64, located: bool) {
+        self.spatially_located.insert(model, located);
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.spatially_located.clear();
+    }
+}

@@ -1,0 +1,205 @@
+//! Models: which elements a model may hold, and inserting the model of a partition (or any
+//! sub-modeled element).
+
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::Value as Json;
+
+use super::ecschema::{ClassInfo, SchemaCache};
+use super::elements::as_object;
+use super::error::WriteError;
+use super::id64;
+use super::props::{self, Row};
+use super::Briefcase;
+
+/// BIS rules on what a model may contain, most specific model class first. The native library
+/// enforces these in its model handlers; the schema alone does not say them.
+const MODEL_RULES: &[(&str, &[&str], &str)] = &[
+    (
+        "BisCore:RepositoryModel",
+        &[
+            "BisCore:Subject",
+            "BisCore:InformationPartitionElement",
+            "BisCore:LinkElement",
+            "BisCore:ExternalSource",
+            "BisCore:ExternalSourceAttachment",
+            "BisCore:ExternalSourceGroup",
+            "BisCore:DefinitionElement",
+        ],
+        "the repository model holds subjects, partitions and repository-level information",
+    ),
+    (
+        "BisCore:DefinitionModel",
+        &["BisCore:DefinitionElement"],
+        "a definition model holds only definition elements",
+    ),
+    (
+        "BisCore:GroupInformationModel",
+        &["BisCore:GroupInformationElement"],
+        "a group information model holds only group information elements",
+    ),
+    (
+        "BisCore:LinkModel",
+        &["BisCore:LinkElement"],
+        "a link model holds only link elements",
+    ),
+    (
+        "BisCore:DocumentListModel",
+        &["BisCore:Document"],
+        "a document list model holds only documents",
+    ),
+    (
+        "BisCore:InformationRecordModel",
+        &["BisCore:InformationRecordElement"],
+        "an information record model holds only information records",
+    ),
+    (
+        "BisCore:GeometricModel3d",
+        &[
+            "BisCore:GeometricElement3d",
+            "BisCore:InformationContentElement",
+        ],
+        "a 3d model holds 3d geometric elements",
+    ),
+    (
+        "BisCore:GeometricModel2d",
+        &[
+            "BisCore:GeometricElement2d",
+            "BisCore:InformationContentElement",
+        ],
+        "a 2d model holds 2d geometric elements",
+    ),
+];
+
+/// Elements that belong to the repository model and nowhere else.
+const REPOSITORY_ONLY: &[&str] = &["BisCore:Subject", "BisCore:InformationPartitionElement"];
+
+pub(super) fn check_model_accepts(
+    schema: &mut SchemaCache,
+    conn: &Connection,
+    model_class: &ClassInfo,
+    element: &ClassInfo,
+    model: i64,
+) -> Result<(), WriteError> {
+    let wrong = |rule: &'static str| WriteError::WrongModel {
+        class: element.full_name(),
+        model: id64::format(model),
+        model_class: model_class.full_name(),
+        rule,
+    };
+    let repository = schema.class_by_name(conn, "BisCore:RepositoryModel")?;
+    if !model_class.is_a(repository.id) {
+        for name in REPOSITORY_ONLY {
+            if element.is_a(schema.class_by_name(conn, name)?.id) {
+                return Err(wrong(
+                    "subjects and partitions belong to the repository model (0x1)",
+                ));
+            }
+        }
+    }
+    for (model_name, allowed, rule) in MODEL_RULES {
+        let Ok(rule_class) = schema.class_by_name(conn, model_name) else {
+            continue;
+        };
+        if !model_class.is_a(rule_class.id) {
+            continue;
+        }
+        for name in *allowed {
+            if let Ok(c) = schema.class_by_name(conn, name) {
+                if element.is_a(c.id) {
+                    return Ok(());
+                }
+            }
+        }
+        return Err(wrong(rule));
+    }
+    Ok(())
+}
+
+impl Briefcase {
+    /// Inserts a model (wire `ModelProps`: `classFullName`, `modeledElement`, optional
+    /// `parentModel`, `isPrivate`, `isTemplate`, `jsonProperties` and class properties). Its id is
+    /// the modeled element's id.
+    pub fn insert_model(&mut self, props: &Json) -> Result<i64, WriteError> {
+        self.atomically(|b| b.insert_model_now(props))
+    }
+
+    fn insert_model_now(&mut self, props: &Json) -> Result<i64, WriteError> {
+        let obj = as_object(props, "model props")?;
+        let class = self.concrete_class(obj, "BisCore:Model", "a model class")?;
+        let modeled = obj
+            .get("modeledElement")
+            .ok_or_else(|| WriteError::MissingProperty {
+                property: "modeledElement".into(),
+            })?;
+        let id = id64::from_json(modeled, "modeledElement")?;
+        let element_model: Option<i64> = self
+            .conn
+            .query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let element_model = element_model.ok_or_else(|| WriteError::NotFound {
+            what: "modeledElement".into(),
+            id: id64::format(id),
+        })?;
+        let taken: bool =
+            self.conn
+                .query_row("SELECT count(*) FROM bis_Model WHERE Id = ?1", [id], |r| {
+                    r.get::<_, i64>(0)
+                })?
+                > 0;
+        if taken {
+            return Err(WriteError::Invalid(format!(
+                "element {} already has a model",
+                id64::format(id)
+            )));
+        }
+        let mut row = Row::new(&class, id);
+        let mut navigations = Vec::new();
+        let mut defaults = serde_json::Map::new();
+        defaults.insert(
+            "parentModel".into(),
+            Json::String(id64::format(element_model)),
+        );
+        defaults.insert("isPrivate".into(), Json::Bool(false));
+        defaults.insert("isTemplate".into(), Json::Bool(false));
+        for (key, value) in defaults
+            .iter()
+            .filter(|(k, _)| !obj.contains_key(*k))
+            .chain(obj.iter())
+        {
+            if key == "classFullName" || key == "id" || key == "name" {
+                continue;
+            }
+            let prop = class
+                .property(key)
+                .ok_or_else(|| WriteError::UnknownProperty {
+                    class: class.full_name(),
+                    property: key.clone(),
+                })?;
+            if ["LastMod", "GeometryGuid"]
+                .iter()
+                .any(|n| prop.name.eq_ignore_ascii_case(n))
+            {
+                return Err(WriteError::ReadOnlyProperty {
+                    class: class.full_name(),
+                    property: key.clone(),
+                    why: "the iModel maintains it",
+                });
+            }
+            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
+                navigations.push(nav);
+            }
+        }
+        self.check_navigations(&class, &navigations, &mut row)?;
+        for (table, values) in class.tables.iter().zip(&row.values) {
+            self.conn
+                .prepare_cached(&table.insert_sql)?
+                .execute(rusqlite::params_from_iter(values.iter()))?;
+        }
+        // LastMod is set at commit, with the other model bookkeeping.
+        self.note_model_changed(id, false);
+        self.known.insert(&class.tables[0].name, id, class.id);
+        Ok(id)
+    }
+}

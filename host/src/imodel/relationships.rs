@@ -1,0 +1,212 @@
+//! Link-table relationships (ElementGroupsMembers, ElementHasLinks,
+//! SynchronizationConfigSpecifiesRootSources, …): rows of their own between two elements.
+
+use rusqlite::types::Value;
+use serde_json::Value as Json;
+
+use super::elements::as_object;
+use super::error::WriteError;
+use super::id64;
+use super::props::{self, Row};
+use super::Briefcase;
+
+impl Briefcase {
+    /// Inserts a relationship from wire props (`classFullName`, `sourceId`, `targetId`, and the
+    /// class's own properties such as `memberPriority`) and returns its id.
+    pub fn insert_relationship(&mut self, props: &Json) -> Result<i64, WriteError> {
+        self.atomically(|b| {
+            let obj = as_object(props, "relationship props")?;
+            let name = obj
+                .get("classFullName")
+                .and_then(Json::as_str)
+                .ok_or_else(|| WriteError::MissingProperty {
+                    property: "classFullName".into(),
+                })?;
+            let class = b.schema.class_by_name(&b.conn, name)?;
+            let rel = b.schema.relationship(&b.conn, class.id)?;
+            if class.is_abstract {
+                return Err(WriteError::AbstractClass {
+                    class: class.full_name(),
+                });
+            }
+            if class.property("sourceECInstanceId").is_none() || class.tables.is_empty() {
+                return Err(WriteError::WrongKindOfClass {
+                    class: class.full_name(),
+                    expected: "a link-table relationship class",
+                });
+            }
+            let id = b.next_instance_id();
+            let mut row = Row::new(&class, id);
+            for (key, value) in obj {
+                let (prop_name, end) = match key.as_str() {
+                    "classFullName" | "id" => continue,
+                    "sourceId" => ("sourceECInstanceId", Some(&rel.source)),
+                    "targetId" => ("targetECInstanceId", Some(&rel.target)),
+                    other => (other, None),
+                };
+                let prop =
+                    class
+                        .property(prop_name)
+                        .ok_or_else(|| WriteError::UnknownProperty {
+                            class: class.full_name(),
+                            property: key.clone(),
+                        })?;
+                let column = prop
+                    .value_column()
+                    .ok_or_else(|| WriteError::UnknownProperty {
+                        class: class.full_name(),
+                        property: key.clone(),
+                    })?;
+                match end {
+                    Some(constraint) => {
+                        let element = id64::from_json(value, key)?;
+                        let end_class = b.element_class_of(element, key)?;
+                        if !constraint.accepts(&end_class) {
+                            return Err(WriteError::WrongClass {
+                                what: format!("{key} of `{}`", class.full_name()),
+                                id: id64::format(element),
+                                found: end_class.full_name(),
+                                expected: constraint_names(b, &constraint.classes)?,
+                            });
+                        }
+                        row.put(column, Value::Integer(element));
+                    }
+                    None => {
+                        if props::bind(&class, prop, value, &mut row)?.is_some() {
+                            return Err(WriteError::Invalid(format!(
+                                "{key}: navigation properties on relationships are not supported"
+                            )));
+                        }
+                    }
+                }
+            }
+            for (end, prop) in [
+                ("sourceId", "sourceECInstanceId"),
+                ("targetId", "targetECInstanceId"),
+            ] {
+                let column = class
+                    .property(prop)
+                    .and_then(|p| p.value_column())
+                    .expect("checked above");
+                if row.get(column) == &Value::Null {
+                    return Err(WriteError::MissingProperty {
+                        property: end.into(),
+                    });
+                }
+            }
+            for (table, values) in class.tables.iter().zip(&row.values) {
+                let result = b
+                    .conn
+                    .prepare_cached(&table.insert_sql)?
+                    .execute(rusqlite::params_from_iter(values.iter()));
+                if let Err(e) = result {
+                    if e.to_string().contains("UNIQUE constraint failed") {
+                        return Err(WriteError::Invalid(format!(
+                            "this `{}` relationship already exists",
+                            class.full_name()
+                        )));
+                    }
+                    return Err(e.into());
+                }
+            }
+            Ok(id)
+        })
+    }
+
+    /// Ids of the relationships of class `class_full_name` (exactly that class) from `source` to `target`.
+    pub fn find_relationships(
+        &mut self,
+        class_full_name: &str,
+        source: i64,
+        target: i64,
+    ) -> Result<Vec<i64>, WriteError> {
+        let class = self.schema.class_by_name(&self.conn, class_full_name)?;
+        let (Some(s), Some(t)) = (
+            class
+                .property("sourceECInstanceId")
+                .and_then(|p| p.value_column()),
+            class
+                .property("targetECInstanceId")
+                .and_then(|p| p.value_column()),
+        ) else {
+            return Err(WriteError::WrongKindOfClass {
+                class: class.full_name(),
+                expected: "a link-table relationship class",
+            });
+        };
+        let table = &class.tables[s.table];
+        let sql = format!(
+            "SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND [{}] = ?2 AND ECClassId = ?3",
+            table.id_column, table.name, s.column, t.column
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let ids = stmt.query_map(rusqlite::params![source, target, class.id], |r| r.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes the relationship `id` of class `class_full_name`.
+    pub fn delete_relationship(
+        &mut self,
+        class_full_name: &str,
+        id: i64,
+    ) -> Result<(), WriteError> {
+        self.atomically(|b| {
+            let class = b.schema.class_by_name(&b.conn, class_full_name)?;
+            let table = class
+                .tables
+                .first()
+                .ok_or_else(|| WriteError::WrongKindOfClass {
+                    class: class.full_name(),
+                    expected: "a link-table relationship class",
+                })?;
+            let sql = format!(
+                "DELETE FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2",
+                table.name, table.id_column
+            );
+            if b.conn
+                .prepare_cached(&sql)?
+                .execute(rusqlite::params![id, class.id])?
+                == 0
+            {
+                return Err(WriteError::NotFound {
+                    what: format!("`{}` relationship", class.full_name()),
+                    id: id64::format(id),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// The class of element `id`, or NotFound naming `what`.
+    pub(super) fn element_class_of(
+        &mut self,
+        id: i64,
+        what: &str,
+    ) -> Result<std::sync::Arc<super::ClassInfo>, WriteError> {
+        let class_id = match self.known.get("bis_Element", id) {
+            Some(c) => c,
+            None => {
+                let found: Option<i64> = rusqlite::OptionalExtension::optional(
+                    self.conn
+                        .prepare_cached("SELECT ECClassId FROM bis_Element WHERE Id = ?1")?
+                        .query_row([id], |r| r.get(0)),
+                )?;
+                let c = found.ok_or_else(|| WriteError::NotFound {
+                    what: what.to_owned(),
+                    id: id64::format(id),
+                })?;
+                self.known.insert("bis_Element", id, c);
+                c
+            }
+        };
+        self.schema.class_by_id(&self.conn, class_id)
+    }
+}
+
+fn constraint_names(b: &mut Briefcase, classes: &[(i64, bool)]) -> Result<String, WriteError> {
+    let mut names = Vec::new();
+    for &(id, _) in classes {
+        names.push(b.schema.class_by_id(&b.conn, id)?.full_name());
+    }
+    Ok(names.join(" or "))
+}
