@@ -3,3 +3,4 @@
 
 pub mod compat;
 pub mod fixture;
+pub mod snapshot;

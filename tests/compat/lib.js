@@ -7,7 +7,8 @@ const { IModelHost, SettingsPriority, StandaloneDb, PhysicalModel, SpatialCatego
 const { IModel, QueryBinder, QueryRowFormat, SubCategoryAppearance } = require("@itwin/core-common");
 
 async function startup() {
-  await IModelHost.startup({ cacheDir: path.join(os.tmpdir(), "itwin-host-compat-cache") });
+  // A profile per process: tests run these scripts in parallel, and iTwin.js refuses to share one.
+  await IModelHost.startup({ cacheDir: path.join(os.tmpdir(), "itwin-host-compat-cache"), profileName: `p${process.pid}` });
   // Without this the first open of any iModel tries to attach the cloud GCS
   // workspace; offline that blocks for ~15 s and we never use geo-coordinates.
   IModelHost.appWorkspace.settings.addDictionary(

@@ -99,15 +99,23 @@ impl Briefcase {
     /// Rows of link-table relationships that end at `element` (ECDb deletes them with it).
     fn delete_link_table_rows(&mut self, element: i64) -> Result<(), WriteError> {
         if self.link_tables.is_none() {
+            // Link tables of relationships between elements only: ECDb's own relationship
+            // classes map onto its ec_* tables (type 2, "existing"), which must never be touched.
             let mut stmt = self.conn.prepare(
                 "SELECT DISTINCT t.Name, src.Name, tgt.Name FROM ec_PropertyMap pm_s \
                  JOIN ec_PropertyPath pp_s ON pp_s.Id = pm_s.PropertyPathId AND pp_s.AccessString = 'SourceECInstanceId' \
                  JOIN ec_Column src ON src.Id = pm_s.ColumnId AND src.IsVirtual = 0 \
-                 JOIN ec_Table t ON t.Id = src.TableId \
+                 JOIN ec_Table t ON t.Id = src.TableId AND t.Type IN (0, 1, 3) \
                  JOIN ec_PropertyMap pm_t ON pm_t.ClassId = pm_s.ClassId \
                  JOIN ec_PropertyPath pp_t ON pp_t.Id = pm_t.PropertyPathId AND pp_t.AccessString = 'TargetECInstanceId' \
                  JOIN ec_Column tgt ON tgt.Id = pm_t.ColumnId AND tgt.TableId = t.Id \
-                 JOIN ec_Class c ON c.Id = pm_s.ClassId AND c.Type = 1",
+                 JOIN ec_Class c ON c.Id = pm_s.ClassId AND c.Type = 1 \
+                 WHERE EXISTS (SELECT 1 FROM ec_RelationshipConstraint rc \
+                     JOIN ec_RelationshipConstraintClass rcc ON rcc.ConstraintId = rc.Id \
+                     JOIN ec_cache_ClassHierarchy h ON h.ClassId = rcc.ClassId \
+                     JOIN ec_Class e ON e.Id = h.BaseClassId AND e.Name = 'Element' \
+                     JOIN ec_Schema s ON s.Id = e.SchemaId AND s.Name = 'BisCore' \
+                     WHERE rc.RelationshipClassId = c.Id)",
             )?;
             let tables = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

@@ -502,8 +502,8 @@ fn bind_empty_code(class: &ClassInfo, row: &mut Row) -> Result<(), WriteError> {
 }
 
 /// `placement: { origin, angles: { yaw, pitch, roll }, bbox: { low, high } }` (degrees; missing
-/// angles are 0). Without `bbox` the element-aligned box stays empty (NULL) as for an element
-/// without geometry.
+/// angles are 0). Without `bbox` the element-aligned box is all zeros, which is what the native
+/// library stores for an element without geometry.
 fn bind_placement(
     class: &ClassInfo,
     value: &Json,

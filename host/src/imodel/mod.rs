@@ -119,6 +119,9 @@ impl Briefcase {
             }
             Err(e) => return Err(sqlite(e)),
         }
+        // A writer that is busy elsewhere has had its chance above; don't queue behind readers.
+        conn.busy_timeout(std::time::Duration::from_secs(1))
+            .map_err(sqlite)?;
         conn.set_prepared_statement_cache_capacity(256);
         sql_functions::register(&conn).map_err(sqlite)?;
         Ok(Briefcase {

@@ -11,27 +11,43 @@ use super::id64;
 use super::props::{self, Row};
 use super::Briefcase;
 
-/// BIS rules on what a model may contain, most specific model class first. The native library
-/// enforces these in its model handlers; the schema alone does not say them.
+/// Where an element of a class may live (element class → model classes), as the native
+/// library's element handlers enforce it; the schema alone does not say this.
+const ELEMENT_RULES: &[(&str, &[&str], &str)] = &[
+    (
+        "BisCore:Subject",
+        &["BisCore:RepositoryModel"],
+        "subjects belong to the repository model (0x1)",
+    ),
+    (
+        "BisCore:InformationPartitionElement",
+        &["BisCore:RepositoryModel"],
+        "partitions belong to the repository model (0x1)",
+    ),
+    (
+        "BisCore:DefinitionElement",
+        &["BisCore:DefinitionModel"],
+        "definition elements belong to a definition model",
+    ),
+    (
+        "BisCore:GeometricElement3d",
+        &["BisCore:GeometricModel3d"],
+        "3d geometric elements belong to a 3d model",
+    ),
+    (
+        "BisCore:GeometricElement2d",
+        &["BisCore:GeometricModel2d"],
+        "2d geometric elements belong to a 2d model",
+    ),
+    (
+        "BisCore:LinkElement",
+        &["BisCore:InformationModel"],
+        "link elements belong to an information model",
+    ),
+];
+
+/// What a model may hold (model class → element classes), from the native model handlers.
 const MODEL_RULES: &[(&str, &[&str], &str)] = &[
-    (
-        "BisCore:RepositoryModel",
-        &[
-            "BisCore:Subject",
-            "BisCore:InformationPartitionElement",
-            "BisCore:LinkElement",
-            "BisCore:ExternalSource",
-            "BisCore:ExternalSourceAttachment",
-            "BisCore:ExternalSourceGroup",
-            "BisCore:DefinitionElement",
-        ],
-        "the repository model holds subjects, partitions and repository-level information",
-    ),
-    (
-        "BisCore:DefinitionModel",
-        &["BisCore:DefinitionElement"],
-        "a definition model holds only definition elements",
-    ),
     (
         "BisCore:GroupInformationModel",
         &["BisCore:GroupInformationElement"],
@@ -47,31 +63,7 @@ const MODEL_RULES: &[(&str, &[&str], &str)] = &[
         &["BisCore:Document"],
         "a document list model holds only documents",
     ),
-    (
-        "BisCore:InformationRecordModel",
-        &["BisCore:InformationRecordElement"],
-        "an information record model holds only information records",
-    ),
-    (
-        "BisCore:GeometricModel3d",
-        &[
-            "BisCore:GeometricElement3d",
-            "BisCore:InformationContentElement",
-        ],
-        "a 3d model holds 3d geometric elements",
-    ),
-    (
-        "BisCore:GeometricModel2d",
-        &[
-            "BisCore:GeometricElement2d",
-            "BisCore:InformationContentElement",
-        ],
-        "a 2d model holds 2d geometric elements",
-    ),
 ];
-
-/// Elements that belong to the repository model and nowhere else.
-const REPOSITORY_ONLY: &[&str] = &["BisCore:Subject", "BisCore:InformationPartitionElement"];
 
 pub(super) fn check_model_accepts(
     schema: &mut SchemaCache,
@@ -86,31 +78,22 @@ pub(super) fn check_model_accepts(
         model_class: model_class.full_name(),
         rule,
     };
-    let repository = schema.class_by_name(conn, "BisCore:RepositoryModel")?;
-    if !model_class.is_a(repository.id) {
-        for name in REPOSITORY_ONLY {
-            if element.is_a(schema.class_by_name(conn, name)?.id) {
-                return Err(wrong(
-                    "subjects and partitions belong to the repository model (0x1)",
-                ));
-            }
+    let mut is_a = |class: &ClassInfo, names: &[&str]| -> bool {
+        names.iter().any(|n| {
+            schema
+                .class_by_name(conn, n)
+                .is_ok_and(|c| class.is_a(c.id))
+        })
+    };
+    for (element_class, models, rule) in ELEMENT_RULES {
+        if is_a(element, &[element_class]) && !is_a(model_class, models) {
+            return Err(wrong(rule));
         }
     }
-    for (model_name, allowed, rule) in MODEL_RULES {
-        let Ok(rule_class) = schema.class_by_name(conn, model_name) else {
-            continue;
-        };
-        if !model_class.is_a(rule_class.id) {
-            continue;
+    for (model_name, elements, rule) in MODEL_RULES {
+        if is_a(model_class, &[model_name]) && !is_a(element, elements) {
+            return Err(wrong(rule));
         }
-        for name in *allowed {
-            if let Ok(c) = schema.class_by_name(conn, name) {
-                if element.is_a(c.id) {
-                    return Ok(());
-                }
-            }
-        }
-        return Err(wrong(rule));
     }
     Ok(())
 }

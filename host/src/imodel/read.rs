@@ -14,8 +14,10 @@ use super::Briefcase;
 
 /// Navigation properties iTwin.js flattens to a bare id string in ElementProps.
 const FLAT_NAVIGATIONS: [&str; 2] = ["Model", "Category"];
-/// Properties that the compound keys `code` and `placement` stand for.
-const COMPOUND: [&str; 11] = [
+/// Properties that the compound keys `code` and `placement` stand for, or that iTwin.js leaves
+/// out of ElementProps.
+const NOT_IN_PROPS: [&str; 12] = [
+    "LastMod",
     "CodeSpec",
     "CodeScope",
     "CodeValue",
@@ -97,7 +99,10 @@ impl Briefcase {
             }
         }
         for prop in &class.properties {
-            if COMPOUND.iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
+            if NOT_IN_PROPS
+                .iter()
+                .any(|n| prop.name.eq_ignore_ascii_case(n))
+            {
                 continue;
             }
             if let Some(v) = self.property_json(prop, &values)? {
