@@ -49,11 +49,7 @@ fn our_read_back_agrees_with_itwinjs_get_element_props() {
         props.as_object_mut().unwrap().remove("id");
         elements.push(json!({ "id": hex(id), "props": props }));
     }
-    assert!(
-        elements.len() >= 18,
-        "the fixture wrote {} elements",
-        elements.len()
-    );
+    assert!(elements.len() >= 18, "the fixture wrote {} elements", elements.len());
     bim.close().unwrap();
     let report = compat::check_with_itwinjs(&path, &json!({ "elements": elements }));
     assert!(report.contains("0 failed"), "{report}");
@@ -82,35 +78,20 @@ fn deleting_removes_children_sub_models_aspects_and_links() {
     // the group's ElementGroupsMembers rows.
     assert_eq!(bim.delete_element(assembly).unwrap(), 2);
     assert_eq!(bim.delete_element(groups_partition).unwrap(), 2);
-    assert!(matches!(
-        bim.delete_element(assembly),
-        Err(WriteError::NotFound { .. })
-    ));
+    assert!(matches!(bim.delete_element(assembly), Err(WriteError::NotFound { .. })));
     bim.close().unwrap();
 
-    let gone = [
-        hex(assembly),
-        hex(assembly + 3),
-        hex(groups_partition),
-        hex(f.category + 16),
-    ];
+    let gone = [hex(assembly), hex(assembly + 3), hex(groups_partition), hex(f.category + 16)];
     let mut expected = f.expected.clone();
     expected["elements"].as_array_mut().unwrap().retain(|e| {
-        !gone.contains(&e["id"].as_str().unwrap().to_owned())
-            && e["props"]["classFullName"] != "Generic:Group"
+        !gone.contains(&e["id"].as_str().unwrap().to_owned()) && e["props"]["classFullName"] != "Generic:Group"
     });
     expected["aspects"]
         .as_array_mut()
         .unwrap()
         .retain(|a| a["identifier"] != "asset-0" && a["identifier"] != "asset-3");
-    expected["relationships"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|r| r["classFullName"] != "BisCore.ElementGroupsMembers");
-    expected["models"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|m| m["classFullName"] != "Generic:GroupModel");
+    expected["relationships"].as_array_mut().unwrap().retain(|r| r["classFullName"] != "BisCore.ElementGroupsMembers");
+    expected["models"].as_array_mut().unwrap().retain(|m| m["classFullName"] != "Generic:GroupModel");
     for (class, n) in [
         ("Generic.PhysicalObject", 2),
         ("Generic.Group", 0),
@@ -139,25 +120,19 @@ fn bad_input_is_refused_and_writes_nothing() {
     let mut bim = Briefcase::open(&path).unwrap();
     let model = hex(f.physical_model);
     let category = hex(f.category);
-    let definitions = f.expected["edit"]["definitionModel"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let good = json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "userLabel": "good" });
+    let definitions = f.expected["edit"]["definitionModel"].as_str().unwrap().to_owned();
+    let good =
+        json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "userLabel": "good" });
     let with = |extra: Value| {
         let mut p = good.clone();
-        p.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         p
     };
     let tag_spec = f.expected["duplicateCode"]["code"]["spec"].clone();
     let cases: Vec<(&str, Value, fn(&WriteError) -> bool)> = vec![
-        (
-            "unknown class",
-            with(json!({ "classFullName": "Generic:NoSuchThing" })),
-            |e| matches!(e, WriteError::UnknownClass { .. }),
-        ),
+        ("unknown class", with(json!({ "classFullName": "Generic:NoSuchThing" })), |e| {
+            matches!(e, WriteError::UnknownClass { .. })
+        }),
         (
             "property not in class",
             with(json!({ "flowRate": 3 })),
@@ -173,16 +148,12 @@ fn bad_input_is_refused_and_writes_nothing() {
             with(json!({ "category": "0xfffff" })),
             |e| matches!(e, WriteError::NotFound { id, .. } if id == "0xfffff"),
         ),
-        (
-            "category that is not a category",
-            with(json!({ "category": model.clone() })),
-            |e| matches!(e, WriteError::WrongClass { .. }),
-        ),
-        (
-            "PhysicalObject in a DefinitionModel",
-            with(json!({ "model": definitions })),
-            |e| matches!(e, WriteError::WrongModel { .. }),
-        ),
+        ("category that is not a category", with(json!({ "category": model.clone() })), |e| {
+            matches!(e, WriteError::WrongClass { .. })
+        }),
+        ("PhysicalObject in a DefinitionModel", with(json!({ "model": definitions })), |e| {
+            matches!(e, WriteError::WrongModel { .. })
+        }),
         (
             "duplicate code",
             with(json!({ "code": { "spec": tag_spec, "scope": model.clone(), "value": "p-002" } })),
@@ -193,60 +164,41 @@ fn bad_input_is_refused_and_writes_nothing() {
             with(json!({ "federationGuid": "not-a-guid" })),
             |e| matches!(e, WriteError::WrongType { property, .. } if property == "federationGuid"),
         ),
-        (
-            "abstract class",
-            with(json!({ "classFullName": "BisCore:PhysicalElement" })),
-            |e| matches!(e, WriteError::AbstractClass { .. }),
-        ),
-        (
-            "missing model",
-            json!({ "classFullName": "Generic:PhysicalObject", "category": category }),
-            |e| matches!(e, WriteError::MissingProperty { .. }),
-        ),
-        (
-            "read-only property",
-            with(json!({ "lastMod": "2020-01-01T00:00:00Z" })),
-            |e| matches!(e, WriteError::ReadOnlyProperty { .. }),
-        ),
-        (
-            "NaN-like coordinate",
-            with(json!({ "placement": { "origin": [0, "x", 0] } })),
-            |e| matches!(e, WriteError::WrongType { .. }),
-        ),
+        ("abstract class", with(json!({ "classFullName": "BisCore:PhysicalElement" })), |e| {
+            matches!(e, WriteError::AbstractClass { .. })
+        }),
+        ("missing model", json!({ "classFullName": "Generic:PhysicalObject", "category": category }), |e| {
+            matches!(e, WriteError::MissingProperty { .. })
+        }),
+        ("read-only property", with(json!({ "lastMod": "2020-01-01T00:00:00Z" })), |e| {
+            matches!(e, WriteError::ReadOnlyProperty { .. })
+        }),
+        ("NaN-like coordinate", with(json!({ "placement": { "origin": [0, "x", 0] } })), |e| {
+            matches!(e, WriteError::WrongType { .. })
+        }),
     ];
     for (what, props, expected) in &cases {
         // Alone: the write is its own transaction.
         let err = bim.insert_element(props).expect_err(what);
         assert!(expected(&err), "{what}: unexpected error {err}");
-        assert!(
-            !err.to_string().contains('\n'),
-            "{what}: error is not one line: {err}"
-        );
+        assert!(!err.to_string().contains('\n'), "{what}: error is not one line: {err}");
         // Inside a group: the failed write leaves no trace, the group goes on.
         bim.begin().unwrap();
         let first = bim.insert_element(&good).unwrap();
         assert!(bim.insert_element(props).is_err(), "{what}");
         let second = bim.insert_element(&good).unwrap();
-        assert!(
-            bim.element_props(first).unwrap().is_some()
-                && bim.element_props(second).unwrap().is_some()
-        );
+        assert!(bim.element_props(first).unwrap().is_some() && bim.element_props(second).unwrap().is_some());
         bim.rollback().unwrap();
     }
     // A whole group that fails is rolled back.
     let result: Result<(), WriteError> = bim.transaction(|b| {
         b.insert_element(&good)?;
-        b.insert_element(&with(
-            json!({ "code": { "spec": tag_spec, "scope": model, "value": "P-001" } }),
-        ))?;
+        b.insert_element(&with(json!({ "code": { "spec": tag_spec, "scope": model, "value": "P-001" } })))?;
         Ok(())
     });
     assert!(matches!(result, Err(WriteError::DuplicateCode { .. })));
     bim.close().unwrap();
-    assert!(
-        snapshot::content(&path) == before,
-        "a refused write changed the file"
-    );
+    assert!(snapshot::content(&path) == before, "a refused write changed the file");
 }
 
 #[test]
@@ -259,16 +211,9 @@ fn open_refuses_what_it_cannot_write() {
     assert!(err.to_string().contains("not an SQLite database"), "{err}");
 
     let plain = dir.path().join("plain.db");
-    rusqlite::Connection::open(&plain)
-        .unwrap()
-        .execute_batch("CREATE TABLE t(x)")
-        .unwrap();
+    rusqlite::Connection::open(&plain).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
     let err = Briefcase::open(&plain).err().unwrap();
-    assert!(
-        err.to_string()
-            .contains("without the iModel property table"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("without the iModel property table"), "{err}");
 
     let (bim, newer) = new_briefcase(dir.path(), "newer.bim");
     bim.close().unwrap();
@@ -277,16 +222,7 @@ fn open_refuses_what_it_cannot_write() {
         .execute("UPDATE be_Prop SET StrData = '{\"major\":4,\"minor\":1,\"sub1\":0,\"sub2\":0}' WHERE Namespace = 'ec_Db' AND Name = 'SchemaVersion'", [])
         .unwrap();
     let err = Briefcase::open(&newer).err().unwrap();
-    assert!(
-        matches!(
-            err,
-            OpenError::UnsupportedProfile {
-                profile: "ECDb",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, OpenError::UnsupportedProfile { profile: "ECDb", .. }), "{err}");
     assert!(err.to_string().contains("4.1.0.0"), "{err}");
 
     let (held, path) = new_briefcase(dir.path(), "held.bim");
@@ -297,9 +233,7 @@ fn open_refuses_what_it_cannot_write() {
     // Another program's write transaction holds it too.
     let other = rusqlite::Connection::open(&path).unwrap();
     other
-        .execute_batch(
-            "BEGIN IMMEDIATE; UPDATE be_Local SET Val = Val WHERE Name = 'bis_elementidsequence';",
-        )
+        .execute_batch("BEGIN IMMEDIATE; UPDATE be_Local SET Val = Val WHERE Name = 'bis_elementidsequence';")
         .unwrap();
     let err = Briefcase::open(&path).err().unwrap();
     assert!(matches!(err, OpenError::Locked { .. }), "{err}");
@@ -307,9 +241,7 @@ fn open_refuses_what_it_cannot_write() {
     drop(other);
     Briefcase::open(&path).unwrap().close().unwrap();
 
-    let err = Briefcase::create(&path, &RootSubject::named("again"))
-        .err()
-        .unwrap();
+    let err = Briefcase::create(&path, &RootSubject::named("again")).err().unwrap();
     assert!(matches!(err, OpenError::AlreadyExists { .. }), "{err}");
 }
 
@@ -317,21 +249,14 @@ fn open_refuses_what_it_cannot_write() {
 fn a_new_file_has_its_own_identity() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("identity.bim");
-    let root = RootSubject {
-        name: "Plant 7".into(),
-        description: "the seventh plant".into(),
-    };
+    let root = RootSubject { name: "Plant 7".into(), description: "the seventh plant".into() };
     let mut bim = Briefcase::create(&path, &root).unwrap();
     let props = bim.element_props(1).unwrap().unwrap();
     assert_eq!(props["code"]["value"], "Plant 7");
     assert_eq!(props["description"], "the seventh plant");
     let guid: Vec<u8> = bim
         .connection()
-        .query_row(
-            "SELECT Data FROM be_Prop WHERE Namespace='be_Db' AND Name='DbGuid'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT Data FROM be_Prop WHERE Namespace='be_Db' AND Name='DbGuid'", [], |r| r.get(0))
         .unwrap();
     let seed = rusqlite::Connection::open_with_flags(
         {
@@ -342,13 +267,8 @@ fn a_new_file_has_its_own_identity() {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .unwrap();
-    let seed_guid: Vec<u8> = seed
-        .query_row(
-            "SELECT Data FROM be_Prop WHERE Namespace='be_Db' AND Name='DbGuid'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let seed_guid: Vec<u8> =
+        seed.query_row("SELECT Data FROM be_Prop WHERE Namespace='be_Db' AND Name='DbGuid'", [], |r| r.get(0)).unwrap();
     assert_eq!(guid.len(), 16);
     assert_ne!(guid, seed_guid);
     bim.close().unwrap();

@@ -16,19 +16,11 @@ pub fn node(script: &str, args: &[&Path]) -> String {
         dir.join("node_modules/@itwin/core-backend").is_dir(),
         "the iTwin.js packages are not installed: run `npm ci --legacy-peer-deps` in tests/compat (scripts/test.sh does)"
     );
-    let output = Command::new("node")
-        .arg(dir.join(script))
-        .args(args)
-        .current_dir(&dir)
-        .output()
-        .expect("node is on PATH");
+    let output =
+        Command::new("node").arg(dir.join(script)).args(args).current_dir(&dir).output().expect("node is on PATH");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "node {script} failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
+    assert!(output.status.success(), "node {script} failed ({}):\n{stdout}\n{stderr}", output.status);
     stdout
 }
 

@@ -40,23 +40,13 @@ impl Expect {
         if let Some(rel) = parent_rel {
             expected["parent"]["relClassName"] = json!(rel);
         }
-        self.elements
-            .push(json!({ "id": hex(id), "props": expected }));
+        self.elements.push(json!({ "id": hex(id), "props": expected }));
         Ok(id)
     }
 
-    fn model(
-        &mut self,
-        bim: &mut Briefcase,
-        class: &str,
-        partition: i64,
-    ) -> Result<i64, WriteError> {
-        let id = bim.insert_model(
-            &json!({ "classFullName": class, "modeledElement": { "id": hex(partition) } }),
-        )?;
-        self.models.push(
-            json!({ "id": hex(id), "classFullName": class, "modeledElement": hex(partition) }),
-        );
+    fn model(&mut self, bim: &mut Briefcase, class: &str, partition: i64) -> Result<i64, WriteError> {
+        let id = bim.insert_model(&json!({ "classFullName": class, "modeledElement": { "id": hex(partition) } }))?;
+        self.models.push(json!({ "id": hex(id), "classFullName": class, "modeledElement": hex(partition) }));
         Ok(id)
     }
 }
@@ -64,45 +54,41 @@ impl Expect {
 pub fn write(bim: &mut Briefcase) -> Result<Fixture, WriteError> {
     bim.begin()?;
     let mut x = Expect::default();
-    let subject_spec = bim
-        .code_spec_by_name("bis:Subject")?
-        .expect("seed has bis:Subject");
-    let partition_spec = bim
-        .code_spec_by_name("bis:InformationPartitionElement")?
-        .expect("seed spec");
-    let link_spec = bim
-        .code_spec_by_name("bis:LinkElement")?
-        .expect("seed spec");
-    let category_spec = bim
-        .code_spec_by_name("bis:SpatialCategory")?
-        .expect("seed spec");
-    let subcategory_spec = bim
-        .code_spec_by_name("bis:SubCategory")?
-        .expect("seed spec");
-    let tag_spec = bim.find_or_insert_code_spec(
-        "SiteConnector:Tag",
-        itwin_host::imodel::CodeScopeType::Model,
-    )?;
+    let subject_spec = bim.code_spec_by_name("bis:Subject")?.expect("seed has bis:Subject");
+    let partition_spec = bim.code_spec_by_name("bis:InformationPartitionElement")?.expect("seed spec");
+    let link_spec = bim.code_spec_by_name("bis:LinkElement")?.expect("seed spec");
+    let category_spec = bim.code_spec_by_name("bis:SpatialCategory")?.expect("seed spec");
+    let subcategory_spec = bim.code_spec_by_name("bis:SubCategory")?.expect("seed spec");
+    let tag_spec = bim.find_or_insert_code_spec("SiteConnector:Tag", itwin_host::imodel::CodeScopeType::Model)?;
 
-    let job = x.element(bim, json!({
-        "classFullName": "BisCore:Subject", "model": "0x1",
-        "code": { "spec": hex(subject_spec), "scope": "0x1", "value": "SiteConnector:site.json" },
-        "parent": { "id": "0x1", "relClassName": "BisCore:SubjectOwnsSubjects" },
-        "description": "job subject of the site connector",
-        "jsonProperties": { "Subject": { "Job": { "Properties": { "ConnectorName": "SiteConnector" } } } },
-    }))?;
-    let link = x.element(bim, json!({
-        "classFullName": "BisCore:RepositoryLink", "model": "0x1",
-        "code": { "spec": hex(link_spec), "scope": "0x1", "value": "file:///data/site.json" },
-        "userLabel": "site.json", "url": "file:///data/site.json", "description": "asset register",
-        "repositoryGuid": "12345678-1234-1234-1234-123456789abc", "format": "JSON",
-    }))?;
-    let source = x.element(bim, json!({
-        "classFullName": "BisCore:ExternalSource", "model": "0x1",
-        "userLabel": "site.json",
-        "repository": { "id": hex(link), "relClassName": "BisCore:ExternalSourceIsInRepository" },
-        "connectorName": "SiteConnector", "connectorVersion": "1.0.0",
-    }))?;
+    let job = x.element(
+        bim,
+        json!({
+            "classFullName": "BisCore:Subject", "model": "0x1",
+            "code": { "spec": hex(subject_spec), "scope": "0x1", "value": "SiteConnector:site.json" },
+            "parent": { "id": "0x1", "relClassName": "BisCore:SubjectOwnsSubjects" },
+            "description": "job subject of the site connector",
+            "jsonProperties": { "Subject": { "Job": { "Properties": { "ConnectorName": "SiteConnector" } } } },
+        }),
+    )?;
+    let link = x.element(
+        bim,
+        json!({
+            "classFullName": "BisCore:RepositoryLink", "model": "0x1",
+            "code": { "spec": hex(link_spec), "scope": "0x1", "value": "file:///data/site.json" },
+            "userLabel": "site.json", "url": "file:///data/site.json", "description": "asset register",
+            "repositoryGuid": "12345678-1234-1234-1234-123456789abc", "format": "JSON",
+        }),
+    )?;
+    let source = x.element(
+        bim,
+        json!({
+            "classFullName": "BisCore:ExternalSource", "model": "0x1",
+            "userLabel": "site.json",
+            "repository": { "id": hex(link), "relClassName": "BisCore:ExternalSourceIsInRepository" },
+            "connectorName": "SiteConnector", "connectorVersion": "1.0.0",
+        }),
+    )?;
     let config = x.element(
         bim,
         json!({
@@ -243,10 +229,5 @@ pub fn write(bim: &mut Briefcase) -> Result<Fixture, WriteError> {
             "code": { "spec": hex(tag_spec), "scope": hex(physical), "value": "P-002" },
         },
     });
-    Ok(Fixture {
-        expected,
-        physical_model: physical,
-        category,
-        external_source: source,
-    })
+    Ok(Fixture { expected, physical_model: physical, category, external_source: source })
 }

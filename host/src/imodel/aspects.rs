@@ -40,7 +40,8 @@ impl Briefcase {
     /// properties, e.g. `scope`, `source`, `identifier`, `kind`, `version`, `checksum`,
     /// `jsonProperties` of an ExternalSourceAspect) and returns its id.
     pub fn insert_aspect(&mut self, props: &Json) -> Result<i64, WriteError> {
-        self.atomically(|b| b.insert_aspect_now(props))
+        // Checked before writing, and undone on a late failure, like element inserts.
+        self.self_atomic(|b| b.insert_aspect_now(props))
     }
 
     /// Updates the properties present in `props` (which must carry the aspect's `id`).
@@ -54,10 +55,7 @@ impl Briefcase {
             let (class, element) = b.aspect_class(id)?;
             let table = &class.tables[0];
             b.conn
-                .prepare_cached(&format!(
-                    "DELETE FROM [{}] WHERE [{}] = ?1",
-                    table.name, table.id_column
-                ))?
+                .prepare_cached(&format!("DELETE FROM [{}] WHERE [{}] = ?1", table.name, table.id_column))?
                 .execute([id])?;
             b.touch_element(element)?;
             Ok(())
@@ -78,10 +76,7 @@ impl Briefcase {
     }
 
     /// The ExternalSourceAspects of an element.
-    pub fn external_source_aspects_of(
-        &mut self,
-        element: i64,
-    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+    pub fn external_source_aspects_of(&mut self, element: i64) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
         let sql = self.aspect_queries()?.by_element.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([element], read_aspect_row)?;
@@ -100,36 +95,17 @@ impl Briefcase {
             }
             let prop = class
                 .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty {
-                    class: class.full_name(),
-                    property: key.clone(),
-                })?;
+                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
             if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
                 navigations.push(nav);
             }
         }
-        let element = match class
-            .property("element")
-            .and_then(|p| p.value_column())
-            .map(|c| row.get(c))
-        {
+        let element = match class.property("element").and_then(|p| p.value_column()).map(|c| row.get(c)) {
             Some(Value::Integer(e)) => *e,
-            _ => {
-                return Err(WriteError::MissingProperty {
-                    property: "element".into(),
-                })
-            }
+            _ => return Err(WriteError::MissingProperty { property: "element".into() }),
         };
         self.check_navigations(&class, &navigations, &mut row)?;
-        for (table, values) in class.tables.iter().zip(&row.values) {
-            let result = self
-                .conn
-                .prepare_cached(&table.insert_sql)?
-                .execute(rusqlite::params_from_iter(values.iter()));
-            if let Err(e) = result {
-                return Err(self.explain_constraint(e, &class, &row));
-            }
-        }
+        self.insert_rows(&class, id, &row)?;
         // The native library marks the owner modified when one of its aspects changes.
         self.touch_element(element)?;
         Ok(id)
@@ -137,12 +113,8 @@ impl Briefcase {
 
     fn update_aspect_now(&mut self, props: &Json) -> Result<(), WriteError> {
         let obj = as_object(props, "aspect props")?;
-        let id = id64::from_json(
-            obj.get("id").ok_or_else(|| WriteError::MissingProperty {
-                property: "id".into(),
-            })?,
-            "id",
-        )?;
+        let id =
+            id64::from_json(obj.get("id").ok_or_else(|| WriteError::MissingProperty { property: "id".into() })?, "id")?;
         let (class, element) = self.aspect_class(id)?;
         let mut row = Row::new(&class, id);
         let mut navigations = Vec::new();
@@ -152,17 +124,9 @@ impl Briefcase {
             }
             let prop = class
                 .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty {
-                    class: class.full_name(),
-                    property: key.clone(),
-                })?;
-            if prop.name.eq_ignore_ascii_case("Element")
-                && id64::from_json(value, "element")? != element
-            {
-                return Err(WriteError::Invalid(format!(
-                    "aspect {} cannot move to another element",
-                    id64::format(id)
-                )));
+                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
+            if prop.name.eq_ignore_ascii_case("Element") && id64::from_json(value, "element")? != element {
+                return Err(WriteError::Invalid(format!("aspect {} cannot move to another element", id64::format(id))));
             }
             if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
                 navigations.push(nav);
@@ -175,12 +139,7 @@ impl Briefcase {
     }
 
     /// Writes the assigned columns of `row` with one UPDATE per table.
-    pub(super) fn update_row(
-        &mut self,
-        class: &ClassInfo,
-        id: i64,
-        row: &Row,
-    ) -> Result<(), WriteError> {
+    pub(super) fn update_row(&mut self, class: &ClassInfo, id: i64, row: &Row) -> Result<(), WriteError> {
         for (t, table) in class.tables.iter().enumerate() {
             let mut sets = Vec::new();
             let mut values = Vec::new();
@@ -194,16 +153,8 @@ impl Briefcase {
                 continue;
             }
             values.push(Value::Integer(id));
-            let sql = format!(
-                "UPDATE [{}] SET {} WHERE [{}] = ?",
-                table.name,
-                sets.join(", "),
-                table.id_column
-            );
-            let result = self
-                .conn
-                .prepare_cached(&sql)?
-                .execute(rusqlite::params_from_iter(values));
+            let sql = format!("UPDATE [{}] SET {} WHERE [{}] = ?", table.name, sets.join(", "), table.id_column);
+            let result = self.conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values));
             if let Err(e) = result {
                 return Err(self.explain_constraint(e, class, row));
             }
@@ -228,22 +179,19 @@ impl Briefcase {
                 table.name,
                 table.id_column
             );
-            let found: Option<(i64, i64)> = self
-                .conn
-                .prepare_cached(&sql)?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+            let found: Option<(i64, i64)> =
+                self.conn.prepare_cached(&sql)?.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
             if let Some((class_id, element)) = found {
                 return Ok((self.schema.class_by_id(&self.conn, class_id)?, element));
             }
         }
-        Err(WriteError::NotFound {
-            what: "aspect".into(),
-            id: id64::format(id),
-        })
+        Err(WriteError::NotFound { what: "aspect".into(), id: id64::format(id) })
     }
 
     fn touch_element(&mut self, element: i64) -> Result<(), WriteError> {
+        if self.txn.as_ref().is_some_and(|t| t.inserted_elements.contains(&element)) {
+            return Ok(());
+        }
         self.conn
             .prepare_cached("UPDATE bis_Element SET LastMod = ?2 WHERE Id = ?1")?
             .execute(rusqlite::params![element, props::julian_day_now()])?;
@@ -252,18 +200,13 @@ impl Briefcase {
 
     fn aspect_queries(&mut self) -> Result<&AspectQueries, WriteError> {
         if self.aspect_queries.is_none() {
-            let class = self
-                .schema
-                .class_by_name(&self.conn, "BisCore:ExternalSourceAspect")?;
+            let class = self.schema.class_by_name(&self.conn, "BisCore:ExternalSourceAspect")?;
             let col = |name: &str| -> Result<String, WriteError> {
                 class
                     .property(name)
                     .and_then(|p| p.value_column())
                     .map(|c| format!("[{}]", c.column))
-                    .ok_or_else(|| WriteError::UnknownProperty {
-                        class: class.full_name(),
-                        property: name.into(),
-                    })
+                    .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: name.into() })
             };
             let table = &class.tables[0];
             let select = format!(

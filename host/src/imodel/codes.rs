@@ -37,29 +37,18 @@ impl Briefcase {
     }
 
     pub(super) fn code_spec_name(&self, id: i64) -> Option<String> {
-        self.conn
-            .query_row("SELECT Name FROM bis_CodeSpec WHERE Id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .ok()
+        self.conn.query_row("SELECT Name FROM bis_CodeSpec WHERE Id = ?1", [id], |r| r.get(0)).ok()
     }
 
     /// Returns the code spec named `name`, creating it with `scope` if there is none. An existing
     /// spec with another scope type is an error rather than a silent mismatch.
-    pub fn find_or_insert_code_spec(
-        &mut self,
-        name: &str,
-        scope: CodeScopeType,
-    ) -> Result<i64, WriteError> {
+    pub fn find_or_insert_code_spec(&mut self, name: &str, scope: CodeScopeType) -> Result<i64, WriteError> {
         if name.trim().is_empty() {
             return Err(WriteError::Invalid("a code spec needs a name".into()));
         }
         if let Some(id) = self.code_spec_by_name(name)? {
-            let json: Option<String> = self.conn.query_row(
-                "SELECT JsonProperties FROM bis_CodeSpec WHERE Id = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
+            let json: Option<String> =
+                self.conn.query_row("SELECT JsonProperties FROM bis_CodeSpec WHERE Id = ?1", [id], |r| r.get(0))?;
             let existing = json
                 .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
                 .and_then(|v| v.pointer("/scopeSpec/type").and_then(|t| t.as_i64()));
@@ -74,11 +63,7 @@ impl Briefcase {
         }
         self.atomically(|b| {
             // Code spec ids are max + 1, as the native library hands them out locally.
-            let id: i64 = b.conn.query_row(
-                "SELECT coalesce(max(Id), 0) + 1 FROM bis_CodeSpec",
-                [],
-                |r| r.get(0),
-            )?;
+            let id: i64 = b.conn.query_row("SELECT coalesce(max(Id), 0) + 1 FROM bis_CodeSpec", [], |r| r.get(0))?;
             let json = serde_json::json!({ "scopeSpec": { "type": scope as i64 } }).to_string();
             b.conn.execute(
                 "INSERT INTO bis_CodeSpec (Id, Name, JsonProperties) VALUES (?1, ?2, ?3)",

@@ -56,21 +56,15 @@ impl Briefcase {
         let mut models = Vec::new();
         let mut queue = vec![root];
         let mut i = 0;
-        let root_model: i64 = self.conn.query_row(
-            "SELECT ModelId FROM bis_Element WHERE Id = ?1",
-            [root],
-            |r| r.get(0),
-        )?;
+        let root_model: i64 =
+            self.conn.query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [root], |r| r.get(0))?;
         out.push((root, root_model));
         while i < queue.len() {
             let element = queue[i];
             i += 1;
-            let mut children = self
-                .conn
-                .prepare_cached("SELECT Id, ModelId FROM bis_Element WHERE ParentId = ?1")?;
-            let found: Vec<(i64, i64)> = children
-                .query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+            let mut children = self.conn.prepare_cached("SELECT Id, ModelId FROM bis_Element WHERE ParentId = ?1")?;
+            let found: Vec<(i64, i64)> =
+                children.query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             drop(children);
             let has_model: bool = self
                 .conn
@@ -81,12 +75,10 @@ impl Briefcase {
             if has_model {
                 models.push(element);
                 // Top-level elements of the sub-model; their children arrive through the queue.
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT Id, ModelId FROM bis_Element WHERE ModelId = ?1 AND ParentId IS NULL",
-                )?;
-                contents = stmt
-                    .query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<_, _>>()?;
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT Id, ModelId FROM bis_Element WHERE ModelId = ?1 AND ParentId IS NULL")?;
+                contents = stmt.query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             }
             for pair in found.into_iter().chain(contents) {
                 out.push(pair);
@@ -117,9 +109,8 @@ impl Briefcase {
                      JOIN ec_Schema s ON s.Id = e.SchemaId AND s.Name = 'BisCore' \
                      WHERE rc.RelationshipClassId = c.Id)",
             )?;
-            let tables = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
+            let tables =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
             self.link_tables = Some(
                 tables
                     .into_iter()

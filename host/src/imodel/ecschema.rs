@@ -104,8 +104,7 @@ pub struct PropertyMap {
 impl PropertyMap {
     pub fn column(&self, access_suffix: &str) -> Option<&ColumnRef> {
         self.columns.iter().find(|c| {
-            c.access.len() > self.name.len()
-                && c.access[self.name.len() + 1..].eq_ignore_ascii_case(access_suffix)
+            c.access.len() > self.name.len() && c.access[self.name.len() + 1..].eq_ignore_ascii_case(access_suffix)
         })
     }
 
@@ -113,10 +112,7 @@ impl PropertyMap {
     pub fn value_column(&self) -> Option<&ColumnRef> {
         match self.kind {
             PropertyKind::Navigation => self.column("Id"),
-            _ => self
-                .columns
-                .iter()
-                .find(|c| c.access.eq_ignore_ascii_case(&self.name)),
+            _ => self.columns.iter().find(|c| c.access.eq_ignore_ascii_case(&self.name)),
         }
     }
 }
@@ -149,9 +145,7 @@ impl ClassInfo {
 
     /// A property by its wire (camelCase) name; matching is case-insensitive like ECSQL.
     pub fn property(&self, json_name: &str) -> Option<&PropertyMap> {
-        self.by_json_name
-            .get(&json_name.to_ascii_lowercase())
-            .map(|&i| &self.properties[i])
+        self.by_json_name.get(&json_name.to_ascii_lowercase()).map(|&i| &self.properties[i])
     }
 }
 
@@ -189,22 +183,18 @@ pub struct SchemaCache {
     depth: HashMap<i64, usize>,
     /// Chosen relationship per (declared relationship, class, target class) when none is named.
     pub(super) default_relationships: HashMap<(i64, i64, i64), i64>,
+    /// Placement-rule verdict per (model class, element class): the rule broken, if any.
+    pub(super) model_rule_verdicts: HashMap<(i64, i64), Option<&'static str>>,
 }
 
 impl SchemaCache {
     /// Resolves `Schema:Class` / `Schema.Class` (schema name or alias, case-insensitive).
-    pub fn class_by_name(
-        &mut self,
-        conn: &Connection,
-        full_name: &str,
-    ) -> Result<Arc<ClassInfo>, WriteError> {
+    pub fn class_by_name(&mut self, conn: &Connection, full_name: &str) -> Result<Arc<ClassInfo>, WriteError> {
         let key = full_name.to_ascii_lowercase().replace('.', ":");
         if let Some(found) = self.by_name.get(&key) {
             return Ok(found.clone());
         }
-        let unknown = || WriteError::UnknownClass {
-            class: full_name.to_owned(),
-        };
+        let unknown = || WriteError::UnknownClass { class: full_name.to_owned() };
         let (schema, class) = key.split_once(':').ok_or_else(unknown)?;
         let id: Option<i64> = conn
             .prepare_cached(
@@ -218,11 +208,26 @@ impl SchemaCache {
         Ok(info)
     }
 
-    pub fn class_by_id(
-        &mut self,
-        conn: &Connection,
-        id: i64,
-    ) -> Result<Arc<ClassInfo>, WriteError> {
+    /// Whether `class` derives from the class named `name` (false if the file has no such class).
+    pub fn is_a_named(&mut self, conn: &Connection, class: &ClassInfo, name: &str) -> Result<bool, WriteError> {
+        match self.class_by_name(conn, name) {
+            Ok(base) => Ok(class.is_a(base.id)),
+            Err(WriteError::UnknownClass { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `class` derives from any of the classes named in `names`.
+    pub fn is_a_any(&mut self, conn: &Connection, class: &ClassInfo, names: &[&str]) -> Result<bool, WriteError> {
+        for name in names {
+            if self.is_a_named(conn, class, name)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    pub fn class_by_id(&mut self, conn: &Connection, id: i64) -> Result<Arc<ClassInfo>, WriteError> {
         if let Some(found) = self.by_id.get(&id) {
             return Ok(found.clone());
         }
@@ -234,11 +239,7 @@ impl SchemaCache {
     }
 
     /// Wire names that iTwin.js gives some properties instead of their camelCase EC name.
-    fn apply_wire_aliases(
-        &mut self,
-        conn: &Connection,
-        info: &mut ClassInfo,
-    ) -> Result<(), WriteError> {
+    fn apply_wire_aliases(&mut self, conn: &Connection, info: &mut ClassInfo) -> Result<(), WriteError> {
         for (class_name, property, wire_name) in WIRE_ALIASES {
             let (schema, class) = class_name.split_once(':').expect("Schema:Class");
             let alias_class: Option<i64> = conn
@@ -246,66 +247,37 @@ impl SchemaCache {
                 .query_row([schema, class], |r| r.get(0))
                 .optional()?;
             if alias_class.is_some_and(|c| info.is_a(c)) {
-                if let Some(p) = info
-                    .properties
-                    .iter_mut()
-                    .find(|p| p.name.eq_ignore_ascii_case(property))
-                {
+                if let Some(p) = info.properties.iter_mut().find(|p| p.name.eq_ignore_ascii_case(property)) {
                     p.json_name = wire_name.to_string();
                 }
             }
         }
-        info.by_json_name = info
-            .properties
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.json_name.to_ascii_lowercase(), i))
-            .collect();
+        info.by_json_name =
+            info.properties.iter().enumerate().map(|(i, p)| (p.json_name.to_ascii_lowercase(), i)).collect();
         Ok(())
     }
 
-    pub fn relationship(
-        &mut self,
-        conn: &Connection,
-        id: i64,
-    ) -> Result<Arc<RelationshipInfo>, WriteError> {
+    pub fn relationship(&mut self, conn: &Connection, id: i64) -> Result<Arc<RelationshipInfo>, WriteError> {
         if let Some(found) = self.relationships.get(&id) {
             return Ok(found.clone());
         }
         let class = self.class_by_id(conn, id)?;
         if class.class_type != ClassType::Relationship {
-            return Err(WriteError::WrongKindOfClass {
-                class: class.full_name(),
-                expected: "a relationship class",
-            });
+            return Err(WriteError::WrongKindOfClass { class: class.full_name(), expected: "a relationship class" });
         }
-        let mut source = Constraint {
-            classes: Vec::new(),
-        };
-        let mut target = Constraint {
-            classes: Vec::new(),
-        };
+        let mut source = Constraint { classes: Vec::new() };
+        let mut target = Constraint { classes: Vec::new() };
         let mut stmt = conn.prepare_cached(
             "SELECT rc.RelationshipEnd, rcc.ClassId, rc.IsPolymorphic FROM ec_RelationshipConstraint rc \
              JOIN ec_RelationshipConstraintClass rcc ON rcc.ConstraintId = rc.Id WHERE rc.RelationshipClassId = ?1",
         )?;
-        let rows = stmt.query_map([id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })?;
+        let rows = stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, bool>(2)?)))?;
         for row in rows {
             let (end, class_id, polymorphic) = row?;
             let constraint = if end == 0 { &mut source } else { &mut target };
             constraint.classes.push((class_id, polymorphic));
         }
-        let info = Arc::new(RelationshipInfo {
-            class,
-            source,
-            target,
-        });
+        let info = Arc::new(RelationshipInfo { class, source, target });
         self.relationships.insert(id, info.clone());
         Ok(info)
     }
@@ -344,9 +316,7 @@ impl SchemaCache {
 impl Constraint {
     /// Whether an instance of `class` may sit at this end.
     pub fn accepts(&self, class: &ClassInfo) -> bool {
-        self.classes
-            .iter()
-            .any(|&(id, polymorphic)| class.id == id || (polymorphic && class.is_a(id)))
+        self.classes.iter().any(|&(id, polymorphic)| class.id == id || (polymorphic && class.is_a(id)))
     }
 
     /// The depth of the most specific constraint class that accepts `class`, if any.
@@ -439,9 +409,7 @@ fn load_class(conn: &Connection, id: i64) -> Result<ClassInfo, WriteError> {
         if leaf.is_virtual {
             continue;
         }
-        if leaf.access.eq_ignore_ascii_case("ECInstanceId")
-            || leaf.access.eq_ignore_ascii_case("ECClassId")
-        {
+        if leaf.access.eq_ignore_ascii_case("ECInstanceId") || leaf.access.eq_ignore_ascii_case("ECClassId") {
             system_leaves.push(leaf);
         } else {
             data_leaves.push(leaf);
@@ -485,9 +453,7 @@ fn load_class(conn: &Connection, id: i64) -> Result<ClassInfo, WriteError> {
         let kind = match leaf.kind {
             0 => {
                 let code = leaf.primitive.or(leaf.enum_type).unwrap_or(0x901);
-                PropertyKind::Primitive(
-                    PrimitiveType::from_code(code).unwrap_or(PrimitiveType::String),
-                )
+                PropertyKind::Primitive(PrimitiveType::from_code(code).unwrap_or(PrimitiveType::String))
             }
             1 => PropertyKind::Struct,
             2 => PropertyKind::PrimitiveArray,
@@ -497,26 +463,17 @@ fn load_class(conn: &Connection, id: i64) -> Result<ClassInfo, WriteError> {
         let t = &mut tables[table];
         let position = t.insert_columns.len();
         t.insert_columns.push(leaf.column.clone());
-        let column = ColumnRef {
-            access: leaf.access.clone(),
-            table,
-            column: leaf.column,
-            position,
-        };
-        match properties
-            .iter_mut()
-            .find(|p| p.name.eq_ignore_ascii_case(&leaf.property))
-        {
+        let column = ColumnRef { access: leaf.access.clone(), table, column: leaf.column, position };
+        match properties.iter_mut().find(|p| p.name.eq_ignore_ascii_case(&leaf.property)) {
             Some(p) => p.columns.push(column),
             None => properties.push(PropertyMap {
                 json_name: json_name(&leaf.property),
                 name: leaf.property,
                 kind,
                 extended_type: leaf.extended_type,
-                navigation: leaf.nav_rel.map(|rel| NavigationInfo {
-                    relationship_id: rel,
-                    forward: leaf.nav_direction == Some(1),
-                }),
+                navigation: leaf
+                    .nav_rel
+                    .map(|rel| NavigationInfo { relationship_id: rel, forward: leaf.nav_direction == Some(1) }),
                 columns: vec![column],
             }),
         }
@@ -524,18 +481,9 @@ fn load_class(conn: &Connection, id: i64) -> Result<ClassInfo, WriteError> {
     for t in &mut tables {
         let columns: Vec<String> = t.insert_columns.iter().map(|c| format!("[{c}]")).collect();
         let params = vec!["?"; columns.len()].join(", ");
-        t.insert_sql = format!(
-            "INSERT INTO [{}] ({}) VALUES ({})",
-            t.name,
-            columns.join(", "),
-            params
-        );
+        t.insert_sql = format!("INSERT INTO [{}] ({}) VALUES ({})", t.name, columns.join(", "), params);
     }
-    let by_json_name = properties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.json_name.to_ascii_lowercase(), i))
-        .collect();
+    let by_json_name = properties.iter().enumerate().map(|(i, p)| (p.json_name.to_ascii_lowercase(), i)).collect();
     Ok(ClassInfo {
         id,
         schema,

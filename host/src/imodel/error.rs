@@ -12,50 +12,23 @@ pub enum WriteError {
     #[error("class `{class}` is abstract: use one of its concrete subclasses")]
     AbstractClass { class: String },
     #[error("class `{class}` is not {expected}")]
-    WrongKindOfClass {
-        class: String,
-        expected: &'static str,
-    },
+    WrongKindOfClass { class: String, expected: &'static str },
     #[error("class `{class}` has no property `{property}`")]
     UnknownProperty { class: String, property: String },
     #[error("property `{property}` of `{class}` is read-only: {why}")]
-    ReadOnlyProperty {
-        class: String,
-        property: String,
-        why: &'static str,
-    },
+    ReadOnlyProperty { class: String, property: String, why: &'static str },
     #[error("property `{property}`: expected {expected}, found {found}")]
-    WrongType {
-        property: String,
-        expected: &'static str,
-        found: String,
-    },
+    WrongType { property: String, expected: &'static str, found: String },
     #[error("property `{property}` is required")]
     MissingProperty { property: String },
     #[error("{what} {id} does not exist")]
     NotFound { what: String, id: String },
     #[error("{what} {id} is a `{found}`, expected a `{expected}`")]
-    WrongClass {
-        what: String,
-        id: String,
-        found: String,
-        expected: String,
-    },
+    WrongClass { what: String, id: String, found: String, expected: String },
     #[error("a `{class}` cannot be placed in model {model} (a `{model_class}`): {rule}")]
-    WrongModel {
-        class: String,
-        model: String,
-        model_class: String,
-        rule: &'static str,
-    },
-    #[error(
-        "duplicate code: value {value:?} already exists for code spec `{spec}` in scope {scope}"
-    )]
-    DuplicateCode {
-        value: String,
-        spec: String,
-        scope: String,
-    },
+    WrongModel { class: String, model: String, model_class: String, rule: &'static str },
+    #[error("duplicate code: value {value:?} already exists for code spec `{spec}` in scope {scope}")]
+    DuplicateCode { value: String, spec: String, scope: String },
     #[error("duplicate federationGuid {guid}: another element already has it")]
     DuplicateFederationGuid { guid: String },
     #[error("{0}")]
@@ -65,21 +38,13 @@ pub enum WriteError {
 }
 
 impl WriteError {
-    pub(crate) fn wrong_type(
-        property: &str,
-        expected: &'static str,
-        found: &serde_json::Value,
-    ) -> Self {
+    pub(crate) fn wrong_type(property: &str, expected: &'static str, found: &serde_json::Value) -> Self {
         let mut found = found.to_string();
         if found.len() > 80 {
             found.truncate(77);
             found.push_str("...");
         }
-        WriteError::WrongType {
-            property: property.to_owned(),
-            expected,
-            found,
-        }
+        WriteError::WrongType { property: property.to_owned(), expected, found }
     }
 }
 
@@ -89,26 +54,13 @@ pub enum OpenError {
     #[error("{path} is not an iModel: {why}")]
     NotAnIModel { path: PathBuf, why: String },
     #[error("{path} has {profile} profile version {found}, this writer supports {supported}")]
-    UnsupportedProfile {
-        path: PathBuf,
-        profile: &'static str,
-        found: String,
-        supported: String,
-    },
-    #[error(
-        "{path} is held by another writer (the file is locked); close the other program first"
-    )]
+    UnsupportedProfile { path: PathBuf, profile: &'static str, found: String, supported: String },
+    #[error("{path} is held by another writer (the file is locked); close the other program first")]
     Locked { path: PathBuf },
     #[error("{path} already exists; refusing to overwrite it")]
     AlreadyExists { path: PathBuf },
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: SQLite: {source}")]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Sqlite { path: PathBuf, source: rusqlite::Error },
 }

@@ -39,7 +39,7 @@ mod props;
 mod read;
 mod relationships;
 mod seed;
-mod sql_functions;
+pub mod sql_functions;
 mod txn;
 
 use std::path::{Path, PathBuf};
@@ -76,10 +76,7 @@ impl Briefcase {
         let mut briefcase = Self::open(path)?;
         seed::initialize(&mut briefcase.conn, root).map_err(|source| {
             let _ = std::fs::remove_file(path);
-            OpenError::Sqlite {
-                path: path.to_owned(),
-                source,
-            }
+            OpenError::Sqlite { path: path.to_owned(), source }
         })?;
         Ok(briefcase)
     }
@@ -87,10 +84,7 @@ impl Briefcase {
     /// Opens an existing iModel for writing. Refuses files that are not iModels, have profile
     /// versions this writer does not support, or are held by another writer.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
-        let sqlite = |source| OpenError::Sqlite {
-            path: path.to_owned(),
-            source,
-        };
+        let sqlite = |source| OpenError::Sqlite { path: path.to_owned(), source };
         if !path.is_file() {
             return Err(OpenError::Io {
                 path: path.to_owned(),
@@ -98,30 +92,27 @@ impl Briefcase {
             });
         }
         check_sqlite_header(path)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(sqlite)?;
         profile::check(&conn, path)?;
         // Keep the write lock for as long as we hold the file, as the native library does for a
         // briefcase open for writing: nobody else may write between our transactions.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA locking_mode = EXCLUSIVE;")
+        // A large page cache: connector jobs insert into a dozen indexes per element, and with
+        // SQLite's default 2 MB cache every random-key index insert (FederationGuid) spills.
+        // Temp store in memory: every write runs under a savepoint, whose sub-journal would
+        // otherwise be a temp file written page by page.
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
             .map_err(sqlite)?;
         match conn.execute_batch("BEGIN IMMEDIATE; COMMIT;") {
             Ok(()) => {}
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::DatabaseBusy =>
-            {
-                return Err(OpenError::Locked {
-                    path: path.to_owned(),
-                });
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+                return Err(OpenError::Locked { path: path.to_owned() });
             }
             Err(e) => return Err(sqlite(e)),
         }
         // A writer that is busy elsewhere has had its chance above; don't queue behind readers.
-        conn.busy_timeout(std::time::Duration::from_secs(1))
-            .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(1)).map_err(sqlite)?;
         conn.set_prepared_statement_cache_capacity(256);
         sql_functions::register(&conn).map_err(sqlite)?;
         Ok(Briefcase {
@@ -150,8 +141,7 @@ impl Briefcase {
         if self.txn.is_some() {
             self.rollback()?;
         }
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn.close().map_err(|(_, e)| WriteError::Sqlite(e))
     }
 }
@@ -159,19 +149,10 @@ impl Briefcase {
 fn check_sqlite_header(path: &Path) -> Result<(), OpenError> {
     use std::io::Read;
     let mut header = [0u8; 16];
-    let mut file = std::fs::File::open(path).map_err(|source| OpenError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let n = file.read(&mut header).map_err(|source| OpenError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let mut file = std::fs::File::open(path).map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
+    let n = file.read(&mut header).map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
     if n < 16 || &header != b"SQLite format 3\0" {
-        return Err(OpenError::NotAnIModel {
-            path: path.to_owned(),
-            why: "it is not an SQLite database".to_owned(),
-        });
+        return Err(OpenError::NotAnIModel { path: path.to_owned(), why: "it is not an SQLite database".to_owned() });
     }
     Ok(())
 }

@@ -14,36 +14,16 @@ use super::Briefcase;
 /// Where an element of a class may live (element class → model classes), as the native
 /// library's element handlers enforce it; the schema alone does not say this.
 const ELEMENT_RULES: &[(&str, &[&str], &str)] = &[
-    (
-        "BisCore:Subject",
-        &["BisCore:RepositoryModel"],
-        "subjects belong to the repository model (0x1)",
-    ),
+    ("BisCore:Subject", &["BisCore:RepositoryModel"], "subjects belong to the repository model (0x1)"),
     (
         "BisCore:InformationPartitionElement",
         &["BisCore:RepositoryModel"],
         "partitions belong to the repository model (0x1)",
     ),
-    (
-        "BisCore:DefinitionElement",
-        &["BisCore:DefinitionModel"],
-        "definition elements belong to a definition model",
-    ),
-    (
-        "BisCore:GeometricElement3d",
-        &["BisCore:GeometricModel3d"],
-        "3d geometric elements belong to a 3d model",
-    ),
-    (
-        "BisCore:GeometricElement2d",
-        &["BisCore:GeometricModel2d"],
-        "2d geometric elements belong to a 2d model",
-    ),
-    (
-        "BisCore:LinkElement",
-        &["BisCore:InformationModel"],
-        "link elements belong to an information model",
-    ),
+    ("BisCore:DefinitionElement", &["BisCore:DefinitionModel"], "definition elements belong to a definition model"),
+    ("BisCore:GeometricElement3d", &["BisCore:GeometricModel3d"], "3d geometric elements belong to a 3d model"),
+    ("BisCore:GeometricElement2d", &["BisCore:GeometricModel2d"], "2d geometric elements belong to a 2d model"),
+    ("BisCore:LinkElement", &["BisCore:InformationModel"], "link elements belong to an information model"),
 ];
 
 /// What a model may hold (model class → element classes), from the native model handlers.
@@ -53,52 +33,59 @@ const MODEL_RULES: &[(&str, &[&str], &str)] = &[
         &["BisCore:GroupInformationElement"],
         "a group information model holds only group information elements",
     ),
-    (
-        "BisCore:LinkModel",
-        &["BisCore:LinkElement"],
-        "a link model holds only link elements",
-    ),
-    (
-        "BisCore:DocumentListModel",
-        &["BisCore:Document"],
-        "a document list model holds only documents",
-    ),
+    ("BisCore:LinkModel", &["BisCore:LinkElement"], "a link model holds only link elements"),
+    ("BisCore:DocumentListModel", &["BisCore:Document"], "a document list model holds only documents"),
 ];
 
-pub(super) fn check_model_accepts(
+/// The first rule an element of class `element` in a model of class `model_class` breaks.
+fn rule_broken(
     schema: &mut SchemaCache,
     conn: &Connection,
     model_class: &ClassInfo,
     element: &ClassInfo,
-    model: i64,
-) -> Result<(), WriteError> {
-    let wrong = |rule: &'static str| WriteError::WrongModel {
-        class: element.full_name(),
-        model: id64::format(model),
-        model_class: model_class.full_name(),
-        rule,
-    };
-    let mut is_a = |class: &ClassInfo, names: &[&str]| -> bool {
-        names.iter().any(|n| {
-            schema
-                .class_by_name(conn, n)
-                .is_ok_and(|c| class.is_a(c.id))
-        })
-    };
+) -> Result<Option<&'static str>, WriteError> {
     for (element_class, models, rule) in ELEMENT_RULES {
-        if is_a(element, &[element_class]) && !is_a(model_class, models) {
-            return Err(wrong(rule));
+        if schema.is_a_any(conn, element, &[element_class])? && !schema.is_a_any(conn, model_class, models)? {
+            return Ok(Some(rule));
         }
     }
     for (model_name, elements, rule) in MODEL_RULES {
-        if is_a(model_class, &[model_name]) && !is_a(element, elements) {
-            return Err(wrong(rule));
+        if schema.is_a_any(conn, model_class, &[model_name])? && !schema.is_a_any(conn, element, elements)? {
+            return Ok(Some(rule));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 impl Briefcase {
+    /// Checks the BIS placement rules for an element of `element` class in `model`; the verdict
+    /// is cached per pair of classes.
+    pub(super) fn check_model_accepts(
+        &mut self,
+        model_class: &ClassInfo,
+        element: &ClassInfo,
+        model: i64,
+    ) -> Result<(), WriteError> {
+        let key = (model_class.id, element.id);
+        let verdict = match self.schema.model_rule_verdicts.get(&key) {
+            Some(v) => *v,
+            None => {
+                let v = rule_broken(&mut self.schema, &self.conn, model_class, element)?;
+                self.schema.model_rule_verdicts.insert(key, v);
+                v
+            }
+        };
+        match verdict {
+            None => Ok(()),
+            Some(rule) => Err(WriteError::WrongModel {
+                class: element.full_name(),
+                model: id64::format(model),
+                model_class: model_class.full_name(),
+                rule,
+            }),
+        }
+    }
+
     /// Inserts a model (wire `ModelProps`: `classFullName`, `modeledElement`, optional
     /// `parentModel`, `isPrivate`, `isTemplate`, `jsonProperties` and class properties). Its id is
     /// the modeled element's id.
@@ -111,59 +98,31 @@ impl Briefcase {
         let class = self.concrete_class(obj, "BisCore:Model", "a model class")?;
         let modeled = obj
             .get("modeledElement")
-            .ok_or_else(|| WriteError::MissingProperty {
-                property: "modeledElement".into(),
-            })?;
+            .ok_or_else(|| WriteError::MissingProperty { property: "modeledElement".into() })?;
         let id = id64::from_json(modeled, "modeledElement")?;
-        let element_model: Option<i64> = self
-            .conn
-            .query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let element_model = element_model.ok_or_else(|| WriteError::NotFound {
-            what: "modeledElement".into(),
-            id: id64::format(id),
-        })?;
+        let element_model: Option<i64> =
+            self.conn.query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [id], |r| r.get(0)).optional()?;
+        let element_model = element_model
+            .ok_or_else(|| WriteError::NotFound { what: "modeledElement".into(), id: id64::format(id) })?;
         let taken: bool =
-            self.conn
-                .query_row("SELECT count(*) FROM bis_Model WHERE Id = ?1", [id], |r| {
-                    r.get::<_, i64>(0)
-                })?
-                > 0;
+            self.conn.query_row("SELECT count(*) FROM bis_Model WHERE Id = ?1", [id], |r| r.get::<_, i64>(0))? > 0;
         if taken {
-            return Err(WriteError::Invalid(format!(
-                "element {} already has a model",
-                id64::format(id)
-            )));
+            return Err(WriteError::Invalid(format!("element {} already has a model", id64::format(id))));
         }
         let mut row = Row::new(&class, id);
         let mut navigations = Vec::new();
         let mut defaults = serde_json::Map::new();
-        defaults.insert(
-            "parentModel".into(),
-            Json::String(id64::format(element_model)),
-        );
+        defaults.insert("parentModel".into(), Json::String(id64::format(element_model)));
         defaults.insert("isPrivate".into(), Json::Bool(false));
         defaults.insert("isTemplate".into(), Json::Bool(false));
-        for (key, value) in defaults
-            .iter()
-            .filter(|(k, _)| !obj.contains_key(*k))
-            .chain(obj.iter())
-        {
+        for (key, value) in defaults.iter().filter(|(k, _)| !obj.contains_key(*k)).chain(obj.iter()) {
             if key == "classFullName" || key == "id" || key == "name" {
                 continue;
             }
             let prop = class
                 .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty {
-                    class: class.full_name(),
-                    property: key.clone(),
-                })?;
-            if ["LastMod", "GeometryGuid"]
-                .iter()
-                .any(|n| prop.name.eq_ignore_ascii_case(n))
-            {
+                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
+            if ["LastMod", "GeometryGuid"].iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
                 return Err(WriteError::ReadOnlyProperty {
                     class: class.full_name(),
                     property: key.clone(),
@@ -176,9 +135,7 @@ impl Briefcase {
         }
         self.check_navigations(&class, &navigations, &mut row)?;
         for (table, values) in class.tables.iter().zip(&row.values) {
-            self.conn
-                .prepare_cached(&table.insert_sql)?
-                .execute(rusqlite::params_from_iter(values.iter()))?;
+            self.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()))?;
         }
         // LastMod is set at commit, with the other model bookkeeping.
         self.note_model_changed(id, false);

@@ -22,19 +22,11 @@ impl Briefcase {
     ) -> Result<Vec<Option<Arc<ClassInfo>>>, WriteError> {
         let mut targets = Vec::with_capacity(pending.len());
         for nav in pending {
-            let prop = class
-                .properties
-                .iter()
-                .find(|p| p.name == nav.property)
-                .expect("bound from this class");
+            let prop = class.properties.iter().find(|p| p.name == nav.property).expect("bound from this class");
             let target = self.check_navigation_target(class, prop, nav.id)?;
             if let Some(rel_column) = prop.column("RelECClassId") {
-                let rel = self.navigation_relationship(
-                    class,
-                    prop,
-                    target.as_deref(),
-                    nav.rel_class_name.as_deref(),
-                )?;
+                let rel =
+                    self.navigation_relationship(class, prop, target.as_deref(), nav.rel_class_name.as_deref())?;
                 row.put(rel_column, rusqlite::types::Value::Integer(rel));
             }
             targets.push(target);
@@ -43,10 +35,7 @@ impl Briefcase {
     }
 
     /// The end a navigation property points to, with the table its rows live in.
-    fn navigation_end(
-        &mut self,
-        prop: &PropertyMap,
-    ) -> Result<(Arc<RelationshipInfo>, bool), WriteError> {
+    fn navigation_end(&mut self, prop: &PropertyMap) -> Result<(Arc<RelationshipInfo>, bool), WriteError> {
         let nav = prop.navigation.as_ref().expect("navigation property");
         let rel = self.schema.relationship(&self.conn, nav.relationship_id)?;
         Ok((rel, nav.forward))
@@ -73,49 +62,26 @@ impl Briefcase {
             None => {
                 let sql = format!(
                     "SELECT {} FROM [{}] WHERE [{}] = ?1",
-                    table
-                        .class_id_column
-                        .as_deref()
-                        .map_or("0".to_owned(), |c| format!("[{c}]")),
+                    table.class_id_column.as_deref().map_or("0".to_owned(), |c| format!("[{c}]")),
                     table.name,
                     table.id_column
                 );
-                let found: Option<i64> = self
-                    .conn
-                    .prepare_cached(&sql)?
-                    .query_row([id], |r| r.get(0))
-                    .optional()?;
+                let found: Option<i64> = self.conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?;
                 if let Some(class_id) = found {
                     self.known.insert(&table.name, id, class_id);
                 }
                 found
             }
         };
-        let what = format!(
-            "{} of `{}` ({})",
-            prop.json_name,
-            class.full_name(),
-            table.name.trim_start_matches("bis_")
-        );
-        let class_id = found.ok_or_else(|| WriteError::NotFound {
-            what: what.clone(),
-            id: id64::format(id),
-        })?;
+        let what = format!("{} of `{}` ({})", prop.json_name, class.full_name(), table.name.trim_start_matches("bis_"));
+        let class_id = found.ok_or_else(|| WriteError::NotFound { what: what.clone(), id: id64::format(id) })?;
         if class_id == 0 {
             return Ok(None);
         }
         let target = self.schema.class_by_id(&self.conn, class_id)?;
         if !constraint.accepts(&target) {
-            let expected = self
-                .schema
-                .class_by_id(&self.conn, end_class_id)?
-                .full_name();
-            return Err(WriteError::WrongClass {
-                what,
-                id: id64::format(id),
-                found: target.full_name(),
-                expected,
-            });
+            let expected = self.schema.class_by_id(&self.conn, end_class_id)?.full_name();
+            return Err(WriteError::WrongClass { what, id: id64::format(id), found: target.full_name(), expected });
         }
         Ok(Some(target))
     }
@@ -144,17 +110,11 @@ impl Briefcase {
                 });
             }
             if rel_class.is_abstract {
-                return Err(WriteError::AbstractClass {
-                    class: rel_class.full_name(),
-                });
+                return Err(WriteError::AbstractClass { class: rel_class.full_name() });
             }
             let rel = self.schema.relationship(&self.conn, rel_class.id)?;
             if let Some(target) = target {
-                let (source, target_end) = if forward {
-                    (class, target)
-                } else {
-                    (target, class)
-                };
+                let (source, target_end) = if forward { (class, target) } else { (target, class) };
                 if !rel.source.accepts(source) || !rel.target.accepts(target_end) {
                     return Err(WriteError::Invalid(format!(
                         "{field}: `{}` does not relate a `{}` to a `{}`",
@@ -173,23 +133,14 @@ impl Briefcase {
         if let Some(&cached) = self.schema.default_relationships.get(&key) {
             return Ok(cached);
         }
-        let (source, target_end) = if forward {
-            (class, target)
-        } else {
-            (target, class)
-        };
+        let (source, target_end) = if forward { (class, target) } else { (target, class) };
         let mut best: Option<((usize, i64), i64)> = None;
-        for rel in self
-            .schema
-            .derived_relationships(&self.conn, declared.class.id)?
-        {
+        for rel in self.schema.derived_relationships(&self.conn, declared.class.id)? {
             let conn = &self.conn;
-            let mut depth =
-                |id: i64| -> Result<usize, WriteError> { Ok(self.schema.depth(conn, id)?) };
-            let (Some(s), Some(t)) = (
-                rel.source.match_depth(source, &mut depth)?,
-                rel.target.match_depth(target_end, &mut depth)?,
-            ) else {
+            let mut depth = |id: i64| -> Result<usize, WriteError> { Ok(self.schema.depth(conn, id)?) };
+            let (Some(s), Some(t)) =
+                (rel.source.match_depth(source, &mut depth)?, rel.target.match_depth(target_end, &mut depth)?)
+            else {
                 continue;
             };
             // Most specific ends first; on a tie, the shallower relationship (the declared one).

@@ -13,10 +13,7 @@ pub struct Range3d {
 
 impl Range3d {
     /// The empty range (any point extends it).
-    pub const EMPTY: Range3d = Range3d {
-        low: [f64::MAX; 3],
-        high: [f64::MIN; 3],
-    };
+    pub const EMPTY: Range3d = Range3d { low: [f64::MAX; 3], high: [f64::MIN; 3] };
 
     pub fn is_empty(&self) -> bool {
         (0..3).any(|i| self.low[i] > self.high[i])
@@ -97,10 +94,7 @@ mod tests {
         let p = Placement3d {
             origin: [100.0, 0.0, 0.0],
             angles: [30.0, 0.0, 0.0],
-            bbox: Range3d {
-                low: [0.0; 3],
-                high: [1.0, 2.0, 3.0],
-            },
+            bbox: Range3d { low: [0.0; 3], high: [1.0, 2.0, 3.0] },
         };
         let r = p.world_range();
         let (s, c) = 30f64.to_radians().sin_cos();
@@ -113,14 +107,8 @@ mod tests {
 
     #[test]
     fn flat_ranges_get_a_minimum_thickness() {
-        let p = Placement3d {
-            origin: [0.0; 3],
-            angles: [0.0; 3],
-            bbox: Range3d {
-                low: [0.0; 3],
-                high: [1.0, 1.0, 0.0],
-            },
-        };
+        let p =
+            Placement3d { origin: [0.0; 3], angles: [0.0; 3], bbox: Range3d { low: [0.0; 3], high: [1.0, 1.0, 0.0] } };
         let r = p.world_range();
         assert_eq!(r.low[2], -0.0005);
         assert_eq!(r.high[2], 0.0005);

@@ -31,34 +31,22 @@ pub fn is_writable(file: ProfileVersion, ours: ProfileVersion) -> bool {
 
 /// Checks that `conn` (opened on `path`) is an iModel whose profiles we can write.
 pub fn check(conn: &Connection, path: &Path) -> Result<(), OpenError> {
-    let not_imodel = |why: &str| OpenError::NotAnIModel {
-        path: path.to_owned(),
-        why: why.to_owned(),
-    };
+    let not_imodel = |why: &str| OpenError::NotAnIModel { path: path.to_owned(), why: why.to_owned() };
     let has_prop_table: bool =
-        conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'be_Prop'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'be_Prop'", [], |r| {
+            r.get::<_, i64>(0)
+        })
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
                 not_imodel("it is not an SQLite database")
             }
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
-                OpenError::Locked {
-                    path: path.to_owned(),
-                }
+                OpenError::Locked { path: path.to_owned() }
             }
-            other => OpenError::Sqlite {
-                path: path.to_owned(),
-                source: other,
-            },
+            other => OpenError::Sqlite { path: path.to_owned(), source: other },
         })? > 0;
     if !has_prop_table {
-        return Err(not_imodel(
-            "it is an SQLite database without the iModel property table be_Prop",
-        ));
+        return Err(not_imodel("it is an SQLite database without the iModel property table be_Prop"));
     }
     for (namespace, profile, ours) in SUPPORTED_PROFILES {
         let text: Option<String> = conn
@@ -69,16 +57,10 @@ pub fn check(conn: &Connection, path: &Path) -> Result<(), OpenError> {
             )
             .optional()
             .map_err(|source| OpenError::Sqlite { path: path.to_owned(), source })?;
-        let text = text.ok_or_else(|| {
-            not_imodel(&format!(
-                "it has no {profile} profile version ({namespace} SchemaVersion)"
-            ))
-        })?;
-        let found = parse_version(&text).ok_or_else(|| {
-            not_imodel(&format!(
-                "its {profile} profile version {text:?} is unreadable"
-            ))
-        })?;
+        let text = text
+            .ok_or_else(|| not_imodel(&format!("it has no {profile} profile version ({namespace} SchemaVersion)")))?;
+        let found = parse_version(&text)
+            .ok_or_else(|| not_imodel(&format!("its {profile} profile version {text:?} is unreadable")))?;
         if !is_writable(found, ours) {
             return Err(OpenError::UnsupportedProfile {
                 path: path.to_owned(),
@@ -93,17 +75,8 @@ pub fn check(conn: &Connection, path: &Path) -> Result<(), OpenError> {
 
 fn parse_version(text: &str) -> Option<ProfileVersion> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let part = |k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_u64())
-            .and_then(|x| u32::try_from(x).ok())
-    };
-    Some(ProfileVersion(
-        part("major")?,
-        part("minor")?,
-        part("sub1").unwrap_or(0),
-        part("sub2").unwrap_or(0),
-    ))
+    let part = |k: &str| v.get(k).and_then(|x| x.as_u64()).and_then(|x| u32::try_from(x).ok());
+    Some(ProfileVersion(part("major")?, part("minor")?, part("sub1").unwrap_or(0), part("sub2").unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -123,10 +96,7 @@ mod tests {
 
     #[test]
     fn parses_be_prop_versions() {
-        assert_eq!(
-            parse_version(r#"{"major":3,"minor":1,"sub1":0,"sub2":2}"#),
-            Some(ProfileVersion(3, 1, 0, 2))
-        );
+        assert_eq!(parse_version(r#"{"major":3,"minor":1,"sub1":0,"sub2":2}"#), Some(ProfileVersion(3, 1, 0, 2)));
         assert_eq!(parse_version("garbage"), None);
     }
 }

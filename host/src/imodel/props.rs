@@ -50,9 +50,7 @@ pub(super) struct PendingNavigation {
 
 /// Current time as a Julian day, the way ECDb stores `DateTime` and `LastMod`.
 pub fn julian_day_now() -> f64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     now.as_secs_f64() / 86_400.0 + 2_440_587.5
 }
 
@@ -61,9 +59,7 @@ pub fn julian_day_now() -> f64 {
 pub fn julian_day_from_iso(text: &str) -> Option<f64> {
     let utc = chrono::DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&chrono::Utc))
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|d| d.and_utc())
-        })
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|d| d.and_utc()))
         .or_else(|_| {
             chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
@@ -98,32 +94,13 @@ pub(super) fn bind(
     match prop.kind {
         PropertyKind::Navigation => {
             let id = id64::from_json(value, name)?;
-            let rel_class_name = value
-                .get("relClassName")
-                .and_then(Json::as_str)
-                .map(str::to_owned);
+            let rel_class_name = value.get("relClassName").and_then(Json::as_str).map(str::to_owned);
             let column = prop.value_column().ok_or_else(|| no_column(class, prop))?;
-            row.put(
-                column,
-                if id == 0 {
-                    Value::Null
-                } else {
-                    Value::Integer(id)
-                },
-            );
-            Ok((id != 0).then(|| PendingNavigation {
-                property: prop.name.clone(),
-                id,
-                rel_class_name,
-            }))
+            row.put(column, if id == 0 { Value::Null } else { Value::Integer(id) });
+            Ok((id != 0).then(|| PendingNavigation { property: prop.name.clone(), id, rel_class_name }))
         }
-        PropertyKind::Primitive(PrimitiveType::Point2d)
-        | PropertyKind::Primitive(PrimitiveType::Point3d) => {
-            let dims = if prop.kind == PropertyKind::Primitive(PrimitiveType::Point2d) {
-                2
-            } else {
-                3
-            };
+        PropertyKind::Primitive(PrimitiveType::Point2d) | PropertyKind::Primitive(PrimitiveType::Point3d) => {
+            let dims = if prop.kind == PropertyKind::Primitive(PrimitiveType::Point2d) { 2 } else { 3 };
             let coords = point(value, dims, name)?;
             for (axis, v) in ["X", "Y", "Z"].iter().zip(coords) {
                 let column = prop.column(axis).ok_or_else(|| no_column(class, prop))?;
@@ -133,10 +110,7 @@ pub(super) fn bind(
         }
         PropertyKind::Primitive(t) => {
             let column = prop.value_column().ok_or_else(|| no_column(class, prop))?;
-            row.put(
-                column,
-                primitive(t, prop.extended_type.as_deref(), value, name)?,
-            );
+            row.put(column, primitive(t, prop.extended_type.as_deref(), value, name)?);
             Ok(None)
         }
         PropertyKind::Struct => {
@@ -175,17 +149,11 @@ fn bind_struct_members(
             .columns
             .iter()
             .find(|c| c.access.eq_ignore_ascii_case(&access))
-            .ok_or_else(|| WriteError::UnknownProperty {
-                class: class.full_name(),
-                property: access.clone(),
-            })?;
+            .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: access.clone() })?;
         let sql = match value {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Integer(*b as i64),
-            Json::Number(n) => n
-                .as_i64()
-                .map(Value::Integer)
-                .unwrap_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0))),
+            Json::Number(n) => n.as_i64().map(Value::Integer).unwrap_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0))),
             Json::String(s) => Value::Text(s.clone()),
             other => Value::Text(other.to_string()),
         };
@@ -195,20 +163,12 @@ fn bind_struct_members(
 }
 
 fn no_column(class: &ClassInfo, prop: &PropertyMap) -> WriteError {
-    WriteError::Invalid(format!(
-        "property `{}` of `{}` has no column to write",
-        prop.name,
-        class.full_name()
-    ))
+    WriteError::Invalid(format!("property `{}` of `{}` has no column to write", prop.name, class.full_name()))
 }
 
 /// `[x, y, z]` or `{ "x": …, "y": …, "z": … }` (z defaults to 0).
 pub(super) fn point(value: &Json, dims: usize, name: &str) -> Result<Vec<f64>, WriteError> {
-    let expected = if dims == 2 {
-        "a point [x, y] or {x, y}"
-    } else {
-        "a point [x, y, z] or {x, y, z}"
-    };
+    let expected = if dims == 2 { "a point [x, y] or {x, y}" } else { "a point [x, y, z] or {x, y, z}" };
     let coords: Vec<Option<f64>> = match value {
         Json::Array(items) if items.len() == dims || (dims == 3 && items.len() == 2) => {
             items.iter().map(Json::as_f64).collect()
@@ -241,9 +201,7 @@ pub(super) fn primitive(
         PrimitiveType::String => match value {
             Json::String(s) => Value::Text(s.clone()),
             // Json-typed strings (jsonProperties) arrive as objects on the wire.
-            Json::Object(_) | Json::Array(_) if extended_type == Some("Json") => {
-                Value::Text(value.to_string())
-            }
+            Json::Object(_) | Json::Array(_) if extended_type == Some("Json") => Value::Text(value.to_string()),
             _ => return Err(WriteError::wrong_type(name, "a string", value)),
         },
         PrimitiveType::Boolean => match value {
@@ -265,30 +223,19 @@ pub(super) fn primitive(
         },
         PrimitiveType::DateTime => match value.as_str().and_then(julian_day_from_iso) {
             Some(jd) => Value::Real(jd),
-            None => {
+            None => return Err(WriteError::wrong_type(name, "an ISO 8601 date-time string", value)),
+        },
+        PrimitiveType::Binary if extended_type == Some("BeGuid") => match value.as_str().map(uuid::Uuid::parse_str) {
+            Some(Ok(guid)) => Value::Blob(guid.as_bytes().to_vec()),
+            _ => {
                 return Err(WriteError::wrong_type(
                     name,
-                    "an ISO 8601 date-time string",
+                    "a GUID string like \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"",
                     value,
                 ))
             }
         },
-        PrimitiveType::Binary if extended_type == Some("BeGuid") => {
-            match value.as_str().map(uuid::Uuid::parse_str) {
-                Some(Ok(guid)) => Value::Blob(guid.as_bytes().to_vec()),
-                _ => {
-                    return Err(WriteError::wrong_type(
-                        name,
-                        "a GUID string like \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"",
-                        value,
-                    ))
-                }
-            }
-        }
-        PrimitiveType::Binary
-        | PrimitiveType::Geometry
-        | PrimitiveType::Point2d
-        | PrimitiveType::Point3d => {
+        PrimitiveType::Binary | PrimitiveType::Geometry | PrimitiveType::Point2d | PrimitiveType::Point3d => {
             return Err(WriteError::Invalid(format!(
                 "property `{name}`: this writer cannot write {t:?} values from JSON"
             )));
@@ -312,52 +259,26 @@ mod tests {
 
     #[test]
     fn primitives_reject_wrong_json_types() {
-        assert!(matches!(
-            primitive(PrimitiveType::String, None, &json!(5), "d"),
-            Err(WriteError::WrongType { .. })
-        ));
-        assert!(matches!(
-            primitive(PrimitiveType::Double, None, &json!("x"), "d"),
-            Err(WriteError::WrongType { .. })
-        ));
+        assert!(matches!(primitive(PrimitiveType::String, None, &json!(5), "d"), Err(WriteError::WrongType { .. })));
+        assert!(matches!(primitive(PrimitiveType::Double, None, &json!("x"), "d"), Err(WriteError::WrongType { .. })));
         assert!(primitive(PrimitiveType::Integer, None, &json!(1u64 << 40), "i").is_err());
-        assert_eq!(
-            primitive(PrimitiveType::Boolean, None, &json!(true), "b").unwrap(),
-            Value::Integer(1)
-        );
-        let guid = primitive(
-            PrimitiveType::Binary,
-            Some("BeGuid"),
-            &json!("12345678-1234-1234-1234-123456789abc"),
-            "g",
-        )
-        .unwrap();
+        assert_eq!(primitive(PrimitiveType::Boolean, None, &json!(true), "b").unwrap(), Value::Integer(1));
+        let guid =
+            primitive(PrimitiveType::Binary, Some("BeGuid"), &json!("12345678-1234-1234-1234-123456789abc"), "g")
+                .unwrap();
         assert_eq!(
             guid,
             Value::Blob(vec![
-                0x12, 0x34, 0x56, 0x78, 0x12, 0x34, 0x12, 0x34, 0x12, 0x34, 0x12, 0x34, 0x56, 0x78,
-                0x9a, 0xbc
+                0x12, 0x34, 0x56, 0x78, 0x12, 0x34, 0x12, 0x34, 0x12, 0x34, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc
             ])
         );
-        assert!(primitive(
-            PrimitiveType::Binary,
-            Some("BeGuid"),
-            &json!("not-a-guid"),
-            "g"
-        )
-        .is_err());
+        assert!(primitive(PrimitiveType::Binary, Some("BeGuid"), &json!("not-a-guid"), "g").is_err());
     }
 
     #[test]
     fn points_accept_arrays_and_objects() {
-        assert_eq!(
-            point(&json!([1, 2, 3]), 3, "p").unwrap(),
-            vec![1.0, 2.0, 3.0]
-        );
-        assert_eq!(
-            point(&json!({"x": 1, "y": 2}), 3, "p").unwrap(),
-            vec![1.0, 2.0, 0.0]
-        );
+        assert_eq!(point(&json!([1, 2, 3]), 3, "p").unwrap(), vec![1.0, 2.0, 3.0]);
+        assert_eq!(point(&json!({"x": 1, "y": 2}), 3, "p").unwrap(), vec![1.0, 2.0, 0.0]);
         assert!(point(&json!([1, "a", 3]), 3, "p").is_err());
         assert!(point(&json!("1,2,3"), 3, "p").is_err());
     }

@@ -73,12 +73,9 @@ impl Briefcase {
                 Some(Value::Integer(i)) => Some(*i as f64),
                 _ => None,
             };
-            let at = |p: &PropertyMap, axis: &str| {
-                p.column(axis)
-                    .and_then(|c| real(values.get(c.table)?.get(c.position)))
-            };
-            if let (Some(x), Some(y), Some(z)) = (at(origin, "X"), at(origin, "Y"), at(origin, "Z"))
-            {
+            let at =
+                |p: &PropertyMap, axis: &str| p.column(axis).and_then(|c| real(values.get(c.table)?.get(c.position)));
+            if let (Some(x), Some(y), Some(z)) = (at(origin, "X"), at(origin, "Y"), at(origin, "Z")) {
                 let mut angles = Map::new();
                 for name in ["yaw", "pitch", "roll"] {
                     if let Some(a) = real(get(name)).filter(|a| *a != 0.0) {
@@ -99,10 +96,7 @@ impl Briefcase {
             }
         }
         for prop in &class.properties {
-            if NOT_IN_PROPS
-                .iter()
-                .any(|n| prop.name.eq_ignore_ascii_case(n))
-            {
+            if NOT_IN_PROPS.iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
                 continue;
             }
             if let Some(v) = self.property_json(prop, &values)? {
@@ -134,70 +128,38 @@ impl Briefcase {
     fn read_row(&mut self, class: &Arc<ClassInfo>, id: i64) -> Result<Vec<Vec<Value>>, WriteError> {
         let mut values = Vec::with_capacity(class.tables.len());
         for table in &class.tables {
-            let columns: Vec<String> = table
-                .insert_columns
-                .iter()
-                .map(|c| format!("[{c}]"))
-                .collect();
-            let sql = format!(
-                "SELECT {} FROM [{}] WHERE [{}] = ?1",
-                columns.join(", "),
-                table.name,
-                table.id_column
-            );
+            let columns: Vec<String> = table.insert_columns.iter().map(|c| format!("[{c}]")).collect();
+            let sql = format!("SELECT {} FROM [{}] WHERE [{}] = ?1", columns.join(", "), table.name, table.id_column);
             let row: Option<Vec<Value>> = self
                 .conn
                 .prepare_cached(&sql)?
-                .query_row([id], |r| {
-                    (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
-                })
+                .query_row([id], |r| (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect())
                 .optional()?;
             values.push(row.unwrap_or_else(|| vec![Value::Null; columns.len()]));
         }
         Ok(values)
     }
 
-    fn property_json(
-        &mut self,
-        prop: &PropertyMap,
-        values: &[Vec<Value>],
-    ) -> Result<Option<Json>, WriteError> {
+    fn property_json(&mut self, prop: &PropertyMap, values: &[Vec<Value>]) -> Result<Option<Json>, WriteError> {
         let at = |access: &str| -> Option<&Value> {
-            let c = prop
-                .columns
-                .iter()
-                .find(|c| c.access.eq_ignore_ascii_case(access))?;
+            let c = prop.columns.iter().find(|c| c.access.eq_ignore_ascii_case(access))?;
             values.get(c.table)?.get(c.position)
         };
-        let single = prop
-            .value_column()
-            .and_then(|c| values.get(c.table)?.get(c.position));
+        let single = prop.value_column().and_then(|c| values.get(c.table)?.get(c.position));
         Ok(match prop.kind {
             PropertyKind::Navigation => {
-                let Some(Value::Integer(id)) = prop
-                    .column("Id")
-                    .and_then(|c| values.get(c.table)?.get(c.position))
+                let Some(Value::Integer(id)) = prop.column("Id").and_then(|c| values.get(c.table)?.get(c.position))
                 else {
                     return Ok(None);
                 };
-                if FLAT_NAVIGATIONS
-                    .iter()
-                    .any(|n| prop.name.eq_ignore_ascii_case(n))
-                {
+                if FLAT_NAVIGATIONS.iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
                     Some(json!(id64::format(*id)))
                 } else {
-                    let rel = match prop
-                        .column("RelECClassId")
-                        .and_then(|c| values.get(c.table)?.get(c.position))
-                    {
+                    let rel = match prop.column("RelECClassId").and_then(|c| values.get(c.table)?.get(c.position)) {
                         Some(Value::Integer(r)) => *r,
                         _ => prop.navigation.as_ref().map_or(0, |n| n.relationship_id),
                     };
-                    let rel_name = self
-                        .schema
-                        .class_by_id(&self.conn, rel)
-                        .map(|c| c.full_name())
-                        .unwrap_or_default();
+                    let rel_name = self.schema.class_by_id(&self.conn, rel).map(|c| c.full_name()).unwrap_or_default();
                     Some(json!({ "id": id64::format(*id), "relClassName": rel_name }))
                 }
             }
@@ -217,9 +179,7 @@ impl Briefcase {
                 }
                 Some(Json::Object(point))
             }
-            PropertyKind::Primitive(t) => {
-                single.and_then(|v| primitive_json(t, prop.extended_type.as_deref(), v))
-            }
+            PropertyKind::Primitive(t) => single.and_then(|v| primitive_json(t, prop.extended_type.as_deref(), v)),
             PropertyKind::PrimitiveArray | PropertyKind::StructArray => match single {
                 Some(Value::Text(t)) => serde_json::from_str(t).ok(),
                 _ => None,
@@ -230,9 +190,7 @@ impl Briefcase {
                     if let Some(v) = values
                         .get(c.table)
                         .and_then(|t| t.get(c.position))
-                        .and_then(|v| {
-                            primitive_json(PrimitiveType::String, None, v).or_else(|| plain_json(v))
-                        })
+                        .and_then(|v| primitive_json(PrimitiveType::String, None, v).or_else(|| plain_json(v)))
                     {
                         let member = c.access[prop.name.len() + 1..].to_owned();
                         out.insert(super::ecschema::json_name(&member), v);

@@ -19,15 +19,11 @@ impl Briefcase {
             let name = obj
                 .get("classFullName")
                 .and_then(Json::as_str)
-                .ok_or_else(|| WriteError::MissingProperty {
-                    property: "classFullName".into(),
-                })?;
+                .ok_or_else(|| WriteError::MissingProperty { property: "classFullName".into() })?;
             let class = b.schema.class_by_name(&b.conn, name)?;
             let rel = b.schema.relationship(&b.conn, class.id)?;
             if class.is_abstract {
-                return Err(WriteError::AbstractClass {
-                    class: class.full_name(),
-                });
+                return Err(WriteError::AbstractClass { class: class.full_name() });
             }
             if class.property("sourceECInstanceId").is_none() || class.tables.is_empty() {
                 return Err(WriteError::WrongKindOfClass {
@@ -44,19 +40,12 @@ impl Briefcase {
                     "targetId" => ("targetECInstanceId", Some(&rel.target)),
                     other => (other, None),
                 };
-                let prop =
-                    class
-                        .property(prop_name)
-                        .ok_or_else(|| WriteError::UnknownProperty {
-                            class: class.full_name(),
-                            property: key.clone(),
-                        })?;
+                let prop = class
+                    .property(prop_name)
+                    .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
                 let column = prop
                     .value_column()
-                    .ok_or_else(|| WriteError::UnknownProperty {
-                        class: class.full_name(),
-                        property: key.clone(),
-                    })?;
+                    .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
                 match end {
                     Some(constraint) => {
                         let element = id64::from_json(value, key)?;
@@ -80,25 +69,15 @@ impl Briefcase {
                     }
                 }
             }
-            for (end, prop) in [
-                ("sourceId", "sourceECInstanceId"),
-                ("targetId", "targetECInstanceId"),
-            ] {
-                let column = class
-                    .property(prop)
-                    .and_then(|p| p.value_column())
-                    .expect("checked above");
+            for (end, prop) in [("sourceId", "sourceECInstanceId"), ("targetId", "targetECInstanceId")] {
+                let column = class.property(prop).and_then(|p| p.value_column()).expect("checked above");
                 if row.get(column) == &Value::Null {
-                    return Err(WriteError::MissingProperty {
-                        property: end.into(),
-                    });
+                    return Err(WriteError::MissingProperty { property: end.into() });
                 }
             }
             for (table, values) in class.tables.iter().zip(&row.values) {
-                let result = b
-                    .conn
-                    .prepare_cached(&table.insert_sql)?
-                    .execute(rusqlite::params_from_iter(values.iter()));
+                let result =
+                    b.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()));
                 if let Err(e) = result {
                     if e.to_string().contains("UNIQUE constraint failed") {
                         return Err(WriteError::Invalid(format!(
@@ -122,12 +101,8 @@ impl Briefcase {
     ) -> Result<Vec<i64>, WriteError> {
         let class = self.schema.class_by_name(&self.conn, class_full_name)?;
         let (Some(s), Some(t)) = (
-            class
-                .property("sourceECInstanceId")
-                .and_then(|p| p.value_column()),
-            class
-                .property("targetECInstanceId")
-                .and_then(|p| p.value_column()),
+            class.property("sourceECInstanceId").and_then(|p| p.value_column()),
+            class.property("targetECInstanceId").and_then(|p| p.value_column()),
         ) else {
             return Err(WriteError::WrongKindOfClass {
                 class: class.full_name(),
@@ -145,29 +120,15 @@ impl Briefcase {
     }
 
     /// Deletes the relationship `id` of class `class_full_name`.
-    pub fn delete_relationship(
-        &mut self,
-        class_full_name: &str,
-        id: i64,
-    ) -> Result<(), WriteError> {
+    pub fn delete_relationship(&mut self, class_full_name: &str, id: i64) -> Result<(), WriteError> {
         self.atomically(|b| {
             let class = b.schema.class_by_name(&b.conn, class_full_name)?;
-            let table = class
-                .tables
-                .first()
-                .ok_or_else(|| WriteError::WrongKindOfClass {
-                    class: class.full_name(),
-                    expected: "a link-table relationship class",
-                })?;
-            let sql = format!(
-                "DELETE FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2",
-                table.name, table.id_column
-            );
-            if b.conn
-                .prepare_cached(&sql)?
-                .execute(rusqlite::params![id, class.id])?
-                == 0
-            {
+            let table = class.tables.first().ok_or_else(|| WriteError::WrongKindOfClass {
+                class: class.full_name(),
+                expected: "a link-table relationship class",
+            })?;
+            let sql = format!("DELETE FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", table.name, table.id_column);
+            if b.conn.prepare_cached(&sql)?.execute(rusqlite::params![id, class.id])? == 0 {
                 return Err(WriteError::NotFound {
                     what: format!("`{}` relationship", class.full_name()),
                     id: id64::format(id),
@@ -191,10 +152,7 @@ impl Briefcase {
                         .prepare_cached("SELECT ECClassId FROM bis_Element WHERE Id = ?1")?
                         .query_row([id], |r| r.get(0)),
                 )?;
-                let c = found.ok_or_else(|| WriteError::NotFound {
-                    what: what.to_owned(),
-                    id: id64::format(id),
-                })?;
+                let c = found.ok_or_else(|| WriteError::NotFound { what: what.to_owned(), id: id64::format(id) })?;
                 self.known.insert("bis_Element", id, c);
                 c
             }

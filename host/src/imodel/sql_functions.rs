@@ -14,15 +14,9 @@ use super::placement::{Placement3d, Range3d};
 /// Registers the `DGN_*` functions on `conn`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("DGN_point", 3, flags, |ctx| {
-        Ok(doubles_blob(&read_doubles(ctx, 3)?))
-    })?;
-    conn.create_scalar_function("DGN_angles", 3, flags, |ctx| {
-        Ok(doubles_blob(&read_doubles(ctx, 3)?))
-    })?;
-    conn.create_scalar_function("DGN_bbox", 6, flags, |ctx| {
-        Ok(doubles_blob(&read_doubles(ctx, 6)?))
-    })?;
+    conn.create_scalar_function("DGN_point", 3, flags, |ctx| Ok(doubles_blob(&read_doubles(ctx, 3)?)))?;
+    conn.create_scalar_function("DGN_angles", 3, flags, |ctx| Ok(doubles_blob(&read_doubles(ctx, 3)?)))?;
+    conn.create_scalar_function("DGN_bbox", 6, flags, |ctx| Ok(doubles_blob(&read_doubles(ctx, 6)?)))?;
     conn.create_scalar_function("DGN_placement", 3, flags, |ctx| {
         let mut all = Vec::with_capacity(12);
         all.extend(blob_doubles(ctx, 0, 3)?);
@@ -35,15 +29,10 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         let placement = Placement3d {
             origin: [d[0], d[1], d[2]],
             angles: [d[3], d[4], d[5]],
-            bbox: Range3d {
-                low: [d[6], d[7], d[8]],
-                high: [d[9], d[10], d[11]],
-            },
+            bbox: Range3d { low: [d[6], d[7], d[8]], high: [d[9], d[10], d[11]] },
         };
         let r = placement.world_range();
-        Ok(doubles_blob(&[
-            r.low[0], r.low[1], r.low[2], r.high[0], r.high[1], r.high[2],
-        ]))
+        Ok(doubles_blob(&[r.low[0], r.low[1], r.low[2], r.high[0], r.high[1], r.high[2]]))
     })?;
     conn.create_scalar_function("DGN_bbox_value", 2, flags, |ctx| {
         let d = blob_doubles(ctx, 0, 6)?;
@@ -61,11 +50,7 @@ fn read_doubles(ctx: &Context<'_>, n: usize) -> rusqlite::Result<Vec<f64>> {
             ValueRef::Integer(v) => Ok(v as f64),
             ValueRef::Real(v) => Ok(v),
             other => Err(rusqlite::Error::UserFunctionError(
-                format!(
-                    "DGN function argument {i} is not a number: {:?}",
-                    other.data_type()
-                )
-                .into(),
+                format!("DGN function argument {i} is not a number: {:?}", other.data_type()).into(),
             )),
         })
         .collect()
@@ -79,16 +64,11 @@ fn doubles_blob(values: &[f64]) -> Vec<u8> {
 fn blob_doubles(ctx: &Context<'_>, index: usize, n: usize) -> rusqlite::Result<Vec<f64>> {
     match ctx.get_raw(index) {
         ValueRef::Null => Ok(vec![0.0; n]),
-        ValueRef::Blob(bytes) if bytes.len() == n * 8 => Ok(bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect()),
+        ValueRef::Blob(bytes) if bytes.len() == n * 8 => {
+            Ok(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+        }
         other => Err(rusqlite::Error::UserFunctionError(
-            format!(
-                "DGN function argument {index} is not a {n}-double blob: {:?}",
-                other.data_type()
-            )
-            .into(),
+            format!("DGN function argument {index} is not a {n}-double blob: {:?}", other.data_type()).into(),
         )),
     }
 }

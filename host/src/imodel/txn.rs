@@ -20,6 +20,8 @@ pub(super) struct TxnState {
     changed_geometry_models: HashSet<i64>,
     /// World range of every placement written in this transaction.
     written_range: Range3d,
+    /// Elements inserted in this transaction: their LastMod is already now.
+    pub(super) inserted_elements: HashSet<i64>,
 }
 
 const ELEMENT_SEQUENCE: &str = "bis_elementidsequence";
@@ -39,6 +41,7 @@ impl Briefcase {
             changed_models: HashSet::new(),
             changed_geometry_models: HashSet::new(),
             written_range: Range3d::EMPTY,
+            inserted_elements: HashSet::new(),
         };
         self.txn = Some(state);
         Ok(())
@@ -51,13 +54,8 @@ impl Briefcase {
 
     /// Writes the bookkeeping rows and commits. On error everything is rolled back.
     pub fn commit(&mut self) -> Result<(), WriteError> {
-        let state = self
-            .txn
-            .take()
-            .ok_or_else(|| WriteError::Invalid("no transaction is open".into()))?;
-        let result = self
-            .finish(&state)
-            .and_then(|()| Ok(self.conn.execute_batch("COMMIT")?));
+        let state = self.txn.take().ok_or_else(|| WriteError::Invalid("no transaction is open".into()))?;
+        let result = self.finish(&state).and_then(|()| Ok(self.conn.execute_batch("COMMIT")?));
         if let Err(e) = result {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.known.clear();
@@ -78,10 +76,7 @@ impl Briefcase {
     }
 
     /// Runs `f` in its own transaction: committed if it returns `Ok`, rolled back otherwise.
-    pub fn transaction<T, E: From<WriteError>>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn transaction<T, E: From<WriteError>>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E> {
         self.begin()?;
         match f(self) {
             Ok(value) => {
@@ -104,15 +99,16 @@ impl Briefcase {
         if self.txn.is_none() {
             return self.transaction(f);
         }
-        self.conn.execute_batch("SAVEPOINT itwin_host_op")?;
+        // Cached statements: a savepoint per write is cheap only if it is not parsed every time.
+        self.conn.prepare_cached("SAVEPOINT itwin_host_op")?.execute([])?;
         match f(self) {
             Ok(value) => {
-                self.conn.execute_batch("RELEASE itwin_host_op")?;
+                self.conn.prepare_cached("RELEASE itwin_host_op")?.execute([])?;
                 Ok(value)
             }
             Err(e) => {
-                self.conn
-                    .execute_batch("ROLLBACK TO itwin_host_op; RELEASE itwin_host_op")?;
+                self.conn.prepare_cached("ROLLBACK TO itwin_host_op")?.execute([])?;
+                self.conn.prepare_cached("RELEASE itwin_host_op")?.execute([])?;
                 // A rolled-back insert may have put ids into the cache of rows known to exist.
                 self.known.clear();
                 Err(e)
@@ -120,10 +116,17 @@ impl Briefcase {
         }
     }
 
+    /// Runs a write that keeps itself atomic (checks first, undoes late failures) inside the open
+    /// transaction, or in a transaction of its own when none is open.
+    pub(super) fn self_atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, WriteError>) -> Result<T, WriteError> {
+        if self.txn.is_none() {
+            return self.transaction(f);
+        }
+        f(self).inspect_err(|_| self.known.clear())
+    }
+
     pub(super) fn state(&mut self) -> &mut TxnState {
-        self.txn
-            .as_mut()
-            .expect("write operations run inside atomically()")
+        self.txn.as_mut().expect("write operations run inside atomically()")
     }
 
     pub(super) fn next_element_id(&mut self) -> i64 {
@@ -167,11 +170,7 @@ impl Briefcase {
         for &model in &state.changed_models {
             let exists: Option<i64> = self
                 .conn
-                .query_row(
-                    "SELECT ECClassId FROM bis_Model WHERE Id = ?1",
-                    [model],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT ECClassId FROM bis_Model WHERE Id = ?1", [model], |r| r.get(0))
                 .optional()?;
             let Some(class_id) = exists else { continue };
             let class = self.schema.class_by_id(&self.conn, class_id)?;
@@ -182,10 +181,7 @@ impl Briefcase {
                 values.push(now.into());
             }
             if state.changed_geometry_models.contains(&model) {
-                if let Some(col) = class
-                    .property("geometryGuid")
-                    .and_then(|p| p.value_column())
-                {
+                if let Some(col) = class.property("geometryGuid").and_then(|p| p.value_column()) {
                     sets.push(format!("[{}] = ?", col.column));
                     values.push(uuid::Uuid::new_v4().as_bytes().to_vec().into());
                 }
@@ -195,43 +191,32 @@ impl Briefcase {
             }
             let table = &class.tables[0];
             values.push(model.into());
-            let sql = format!(
-                "UPDATE [{}] SET {} WHERE [{}] = ?",
-                table.name,
-                sets.join(", "),
-                table.id_column
-            );
-            self.conn
-                .prepare_cached(&sql)?
-                .execute(rusqlite::params_from_iter(values))?;
+            let sql = format!("UPDATE [{}] SET {} WHERE [{}] = ?", table.name, sets.join(", "), table.id_column);
+            self.conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
         }
         Ok(())
     }
 }
 
 fn read_sequence(conn: &rusqlite::Connection, name: &str) -> Result<i64, WriteError> {
-    let value: Option<i64> = conn
-        .query_row("SELECT Val FROM be_Local WHERE Name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    value.ok_or_else(|| {
-        WriteError::Invalid(format!(
-            "the iModel has no `{name}` id sequence in be_Local"
-        ))
-    })
+    let value: Option<i64> =
+        conn.query_row("SELECT Val FROM be_Local WHERE Name = ?1", [name], |r| r.get(0)).optional()?;
+    value.ok_or_else(|| WriteError::Invalid(format!("the iModel has no `{name}` id sequence in be_Local")))
 }
 
 fn write_sequence(conn: &rusqlite::Connection, name: &str, value: i64) -> Result<(), WriteError> {
-    conn.prepare_cached("UPDATE be_Local SET Val = ?2 WHERE Name = ?1")?
-        .execute(rusqlite::params![name, value])?;
+    conn.prepare_cached("UPDATE be_Local SET Val = ?2 WHERE Name = ?1")?.execute(rusqlite::params![name, value])?;
     Ok(())
 }
 
 /// Grows `dgn_Db/Extents` so it covers `range`; never shrinks what is there.
 fn grow_project_extents(conn: &rusqlite::Connection, range: &Range3d) -> Result<(), WriteError> {
     let current: Option<String> = conn
-        .query_row("SELECT StrData FROM be_Prop WHERE Namespace = 'dgn_Db' AND Name = 'Extents' AND Id = 0 AND SubId = 0", [], |r| r.get(0))
+        .query_row(
+            "SELECT StrData FROM be_Prop WHERE Namespace = 'dgn_Db' AND Name = 'Extents' AND Id = 0 AND SubId = 0",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     let mut extents = *range;
     if let Some(text) = current.as_deref() {
@@ -255,16 +240,9 @@ fn parse_extents(text: &str) -> Option<Range3d> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let point = |k: &str| -> Option<[f64; 3]> {
         let a = v.get(k)?.as_array()?;
-        Some([
-            a.first()?.as_f64()?,
-            a.get(1)?.as_f64()?,
-            a.get(2)?.as_f64()?,
-        ])
+        Some([a.first()?.as_f64()?, a.get(1)?.as_f64()?, a.get(2)?.as_f64()?])
     };
-    Some(Range3d {
-        low: point("low")?,
-        high: point("high")?,
-    })
+    Some(Range3d { low: point("low")?, high: point("high")? })
 }
 
 #[cfg(test)]
