@@ -273,3 +273,122 @@ fn a_new_file_has_its_own_identity() {
     assert_ne!(guid, seed_guid);
     bim.close().unwrap();
 }
+
+/// The reverse direction: iTwin.js makes and fills a file; we add and change rows in it; iTwin.js
+/// still reads all of it, passes its integrity checks and keeps editing.
+#[test]
+fn we_keep_editing_a_file_itwinjs_made_and_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("filled.bim");
+    let expected_path = dir.path().join("filled.json");
+    compat::node("make-filled.js", &[&path, &expected_path]);
+    let mut expected: Value = serde_json::from_slice(&std::fs::read(&expected_path).unwrap()).unwrap();
+    let ids = expected["ids"].clone();
+    let id = |v: &Value| itwin_host::imodel::id64::parse(v.as_str().unwrap(), "id").unwrap();
+
+    let mut bim = Briefcase::open(&path).unwrap();
+    let subject_spec = bim.code_spec_by_name("bis:Subject").unwrap().unwrap();
+    let subcategory_spec = bim.code_spec_by_name("bis:SubCategory").unwrap().unwrap();
+    let mut added = Vec::new();
+    bim.begin().unwrap();
+    let subject = json!({
+        "classFullName": "BisCore:Subject", "model": "0x1",
+        "code": { "spec": hex(subject_spec), "scope": ids["jobSubject"], "value": "Added by itwin-host" },
+        "parent": { "id": ids["jobSubject"], "relClassName": "BisCore:SubjectOwnsSubjects" }, "description": "a sub-job",
+    });
+    added.push((bim.insert_element(&subject).unwrap(), subject));
+    let subcategory = json!({
+        "classFullName": "BisCore:SubCategory", "model": ids["definitionModel"],
+        "code": { "spec": hex(subcategory_spec), "scope": ids["category"], "value": "Added" },
+        "parent": { "id": ids["category"], "relClassName": "BisCore:CategoryOwnsSubCategories" },
+        "appearance": { "color": 65280, "weight": 4 },
+    });
+    added.push((bim.insert_element(&subcategory).unwrap(), subcategory));
+    let object = json!({
+        "classFullName": "Generic:PhysicalObject", "model": ids["physicalModel"], "category": ids["category"],
+        "code": { "spec": ids["codeSpec"], "scope": ids["physicalModel"], "value": "ADDED-1" },
+        "userLabel": "added by itwin-host",
+        "placement": { "origin": [5.0, 6.0, 7.0], "angles": { "yaw": 45.0 } },
+        "parent": { "id": ids["objects"][1], "relClassName": "BisCore:PhysicalElementAssemblesElements" },
+        "jsonProperties": { "UserProps": { "by": "itwin-host" } },
+    });
+    let object_id = bim.insert_element(&object).unwrap();
+    added.push((object_id, object));
+    bim.insert_aspect(&json!({
+        "classFullName": "BisCore:ExternalSourceAspect", "element": { "id": hex(object_id) },
+        "scope": { "id": ids["externalSource"] }, "source": { "id": ids["externalSource"] },
+        "identifier": "added-1", "kind": "Element", "version": "2", "checksum": "x",
+    }))
+    .unwrap();
+    // Change an element iTwin.js wrote, and one of its aspects.
+    let changed = id(&ids["objects"][2]);
+    bim.update_element(&json!({ "id": hex(changed), "userLabel": "relabelled by itwin-host", "placement": { "origin": [1.0, 2.0, 3.0], "angles": { "roll": 10.0 } } })).unwrap();
+    let aspect = &bim.external_source_aspects_of(changed).unwrap()[0];
+    bim.update_aspect(&json!({ "id": hex(aspect.id), "version": "2", "checksum": "changed" })).unwrap();
+    let changed_identifier = aspect.identifier.clone();
+    bim.commit().unwrap();
+    bim.close().unwrap();
+
+    for (element, props) in added {
+        expected["elements"].as_array_mut().unwrap().push(json!({ "id": hex(element), "props": props }));
+    }
+    for e in expected["elements"].as_array_mut().unwrap() {
+        if e["id"] == hex(changed) {
+            e["props"]["userLabel"] = json!("relabelled by itwin-host");
+            e["props"]["placement"] = json!({ "origin": [1.0, 2.0, 3.0], "angles": { "roll": 10.0 } });
+        }
+    }
+    for a in expected["aspects"].as_array_mut().unwrap() {
+        if a["identifier"] == changed_identifier {
+            a["version"] = json!("2");
+            a["checksum"] = json!("changed");
+        }
+    }
+    expected["aspects"].as_array_mut().unwrap().push(json!({ "elementId": hex(object_id), "scope": ids["externalSource"], "kind": "Element", "identifier": "added-1", "version": "2", "checksum": "x" }));
+    for (class, delta) in [
+        ("BisCore.Subject", 1),
+        ("BisCore.SubCategory", 1),
+        ("Generic.PhysicalObject", 1),
+        ("BisCore.ExternalSourceAspect", 1),
+    ] {
+        expected["counts"][class] = json!(expected["counts"][class].as_i64().unwrap() + delta);
+    }
+    // The checker's own edit deletes this element; keep our additions out of its way.
+    assert_ne!(expected["edit"]["deleteElement"], ids["objects"][1]);
+    let report = compat::check_with_itwinjs(&path, &expected);
+    assert!(report.contains("0 failed"), "{report}");
+}
+
+/// The embedded seed is what `scripts/make-seed.sh` makes: same schema, same rows, apart from
+/// what makes each file unique (DbGuid, dates, random FederationGuids).
+#[test]
+fn embedded_seed_matches_what_the_seed_script_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh-seed.bim");
+    compat::node("make-seed.js", &[&fresh]);
+    let embedded = dir.path().join("embedded-seed.bim");
+    std::fs::write(&embedded, itwin_host::imodel::SEED_IMODEL).unwrap();
+    let describe = |path: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut out: Vec<String> = conn
+            .prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for query in [
+            "SELECT Name || ' ' || VersionDigit1 || '.' || VersionDigit2 || '.' || VersionDigit3 FROM ec_Schema ORDER BY Name",
+            "SELECT Namespace || '/' || Name || '=' || coalesce(StrData, '') FROM be_Prop WHERE Name NOT IN ('DbGuid', 'CreationDate') ORDER BY 1",
+            "SELECT Name || '=' || quote(Val) FROM be_Local ORDER BY 1",
+            "SELECT Id || ' ' || ECClassId || ' ' || ModelId || ' ' || coalesce(CodeValue, '') FROM bis_Element WHERE Id != 1 ORDER BY Id",
+            "SELECT Id || ' ' || Name || ' ' || coalesce(JsonProperties, '') FROM bis_CodeSpec ORDER BY Id",
+            "SELECT 'classes ' || count(*) FROM ec_Class",
+            "SELECT 'property maps ' || count(*) FROM ec_PropertyMap",
+        ] {
+            out.extend(conn.prepare(query).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap));
+        }
+        out
+    };
+    assert_eq!(describe(&embedded), describe(&fresh), "host/seed/empty.bim is stale: run scripts/make-seed.sh");
+}

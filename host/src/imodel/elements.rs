@@ -174,7 +174,8 @@ impl Briefcase {
     /// are deleted again, so a failed insert leaves nothing behind without needing a savepoint.
     pub(super) fn insert_rows(&mut self, class: &ClassInfo, id: i64, row: &Row) -> Result<(), WriteError> {
         for (i, (table, values)) in class.tables.iter().zip(&row.values).enumerate() {
-            let result = self.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()));
+            let result =
+                self.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()));
             if let Err(e) = result {
                 let error = self.explain_constraint(e, class, row);
                 if i > 0 {

@@ -95,6 +95,8 @@ impl Briefcase {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(sqlite)?;
+        // Another writer's lock should fail us at once, not after rusqlite's default 5 s wait.
+        conn.busy_timeout(std::time::Duration::ZERO).map_err(sqlite)?;
         profile::check(&conn, path)?;
         // Keep the write lock for as long as we hold the file, as the native library does for a
         // briefcase open for writing: nobody else may write between our transactions.

@@ -118,7 +118,10 @@ impl Briefcase {
 
     /// Runs a write that keeps itself atomic (checks first, undoes late failures) inside the open
     /// transaction, or in a transaction of its own when none is open.
-    pub(super) fn self_atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, WriteError>) -> Result<T, WriteError> {
+    pub(super) fn self_atomic<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, WriteError>,
+    ) -> Result<T, WriteError> {
         if self.txn.is_none() {
             return self.transaction(f);
         }
