@@ -1,6 +1,8 @@
 //! `itwin-host`: runs iTwin connectors as sandboxed WebAssembly components and writes what they
 //! produce into real iModels.
 //!
-//! This version holds the briefcase writer ([`imodel`]); the runtime that hosts connectors builds on it.
+//! This version holds the briefcase writer ([`imodel`]) and change files ([`changes`]); the
+//! runtime that hosts connectors builds on them.
 
+pub mod changes;
 pub mod imodel;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: installs the pinned iTwin.js packages the compatibility tests run on our files,
+# then the Rust unit and end-to-end tests, and checks that the benchmarks build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v node >/dev/null || { echo "error: node is not installed (the iTwin.js compatibility tests need Node 20)" >&2; exit 1; }
+if [ ! -d tests/compat/node_modules/@itwin/core-backend ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules ]; then
+  (cd tests/compat && npm ci --legacy-peer-deps --no-audit --no-fund)
+fi
+cargo test --workspace
+cargo check --workspace --benches

@@ -1,0 +1,74 @@
+//! The `itwin-host` command line, end to end: the README's example run is checked by iTwin.js.
+
+mod common;
+
+use std::process::Command;
+
+use common::{compat, snapshot};
+use serde_json::json;
+
+fn itwin_host(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_itwin-host")).args(args).output().expect("the binary runs")
+}
+
+#[test]
+fn the_example_run_makes_an_imodel_itwinjs_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let bim = dir.path().join("site.bim");
+    let out = itwin_host(&["apply", bim.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("20 inserted, 0 updated, 0 deleted"), "{stdout}");
+
+    let expected = json!({
+        "counts": {
+            "Generic.PhysicalObject": 3, "BisCore.ExternalSourceAspect": 3, "Generic.Group": 1,
+            "BisCore.ElementGroupsMembers": 2, "BisCore.ElementHasLinks": 1, "BisCore.Subject": 2,
+            "BisCore.SpatialCategory": 1, "BisCore.SubCategory": 1, "BisCore.RepositoryLink": 1,
+        },
+        "queries": {
+            "identifier": "asset-1/motor", "identifierElementIds": ["0x1a"],
+            "repositoryLinks": [{ "userLabel": "site.json", "url": "file:///data/site.json" }],
+            "physicalPartitions": [{ "id": "0x14", "codeValue": "Physical" }],
+        },
+        "elements": [{ "id": "0x1a", "props": {
+            "classFullName": "Generic:PhysicalObject", "userLabel": "Feed pump motor", "model": "0x14", "category": "0x16",
+            "parent": { "id": "0x19", "relClassName": "BisCore:PhysicalElementAssemblesElements" },
+        }}],
+    });
+    let report = compat::check_with_itwinjs(&bim, &expected);
+    assert!(report.contains("0 failed"), "{report}");
+}
+
+#[test]
+fn a_failing_change_file_writes_nothing_and_says_which_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bim = dir.path().join("site.bim");
+    assert!(itwin_host(&["new", bim.to_str().unwrap(), "--name", "Site"]).status.success());
+    let before = snapshot::content(&bim);
+    let changes = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &changes,
+        concat!(
+            "{\"op\": \"insert\", \"as\": \"s\", \"props\": {\"classFullName\": \"BisCore:Subject\", \"model\": \"0x1\", \"code\": {\"spec\": \"bis:Subject\", \"scope\": \"0x1\", \"value\": \"A\"}, \"parent\": {\"id\": \"0x1\"}}}\n",
+            "{\"op\": \"insert\", \"props\": {\"classFullName\": \"BisCore:Subject\", \"model\": \"0x1\", \"code\": {\"spec\": \"bis:Subject\", \"scope\": \"0x1\", \"value\": \"B\"}, \"parent\": {\"id\": \"$s\"}, \"colour\": \"red\"}}\n",
+        ),
+    )
+    .unwrap();
+    let out = itwin_host(&["apply", bim.to_str().unwrap(), changes.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "one error line and one hint: {stderr}");
+    assert!(
+        lines[0].starts_with("error: nothing was written")
+            && lines[0].contains("line 2")
+            && lines[0].contains("`colour`"),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("hint: "), "{stderr}");
+    assert!(snapshot::content(&bim) == before, "a failed apply changed the file");
+
+    let out = itwin_host(&["new", bim.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
