@@ -26,6 +26,8 @@ fn itwinjs_opens_reads_and_keeps_editing_what_we_wrote() {
     bim.close().unwrap();
     let report = compat::check_with_itwinjs(&path, &f.expected);
     assert!(report.contains("0 failed"), "{report}");
+    // Every placed element was compared with the range iTwin.js computes for it.
+    assert_eq!(report.matches("ok spatial index").count(), 4, "{report}");
 }
 
 #[test]
@@ -391,4 +393,72 @@ fn embedded_seed_matches_what_the_seed_script_makes() {
         out
     };
     assert_eq!(describe(&embedded), describe(&fresh), "host/seed/empty.bim is stale: run scripts/make-seed.sh");
+}
+
+/// Change detection's queries: find aspects by scope/kind/identifier, update and delete them;
+/// find and delete link-table relationships; models whose geometry changed get a new GeometryGuid.
+#[test]
+fn aspects_and_relationships_are_found_updated_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut bim, path) = new_briefcase(dir.path(), "aspects.bim");
+    let f = fixture::write(&mut bim).unwrap();
+    let guid_of = |bim: &Briefcase| -> Vec<u8> {
+        bim.connection().query_row("SELECT ps1 FROM bis_Model WHERE Id = ?1", [f.physical_model], |r| r.get(0)).unwrap()
+    };
+    let first_guid = guid_of(&bim);
+    assert_eq!(first_guid.len(), 16, "a model with new geometry gets a GeometryGuid");
+
+    let found = bim.find_external_source_aspects(f.external_source, "Element", "asset-2").unwrap();
+    assert_eq!(found.len(), 1);
+    let asset2 = found[0].clone();
+    assert_eq!((asset2.version.as_deref(), asset2.checksum.as_deref()), (Some("1"), Some("sum-2")));
+    assert!(bim.find_external_source_aspects(f.external_source, "Element", "asset-9").unwrap().is_empty());
+    assert!(bim.find_external_source_aspects(f.external_source, "Document", "asset-2").unwrap().is_empty());
+
+    bim.begin().unwrap();
+    bim.update_aspect(&json!({ "id": hex(asset2.id), "version": "2", "checksum": "new" })).unwrap();
+    let asset1 = bim.find_external_source_aspects(f.external_source, "Element", "asset-1").unwrap()[0].clone();
+    bim.delete_aspect(asset1.id).unwrap();
+    let group = f.expected["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["classFullName"] == "BisCore.ElementGroupsMembers")
+        .unwrap()
+        .clone();
+    let (source, target) = (id64(&group["sourceId"]), id64(&group["targetId"]));
+    let rels = bim.find_relationships("BisCore:ElementGroupsMembers", source, target).unwrap();
+    assert_eq!(rels.len(), 1);
+    bim.delete_relationship("BisCore:ElementGroupsMembers", rels[0]).unwrap();
+    assert!(bim.find_relationships("BisCore:ElementGroupsMembers", source, target).unwrap().is_empty());
+    let moved = asset2.element_id;
+    bim.update_element(&json!({ "id": hex(moved), "placement": { "origin": [1.0, 1.0, 1.0] } })).unwrap();
+    bim.commit().unwrap();
+    assert_ne!(guid_of(&bim), first_guid, "changed geometry gets a new GeometryGuid");
+    let aspect = bim.aspect_props(asset2.id).unwrap().unwrap();
+    assert_eq!((aspect["version"].as_str(), aspect["checksum"].as_str()), (Some("2"), Some("new")));
+    bim.close().unwrap();
+
+    let mut expected = f.expected.clone();
+    expected["counts"]["BisCore.ExternalSourceAspect"] = json!(3);
+    expected["counts"]["BisCore.ElementGroupsMembers"] = json!(1);
+    expected["aspects"].as_array_mut().unwrap().retain(|a| a["identifier"] != "asset-1");
+    for a in expected["aspects"].as_array_mut().unwrap() {
+        if a["identifier"] == "asset-2" {
+            a["version"] = json!("2");
+            a["checksum"] = json!("new");
+        }
+    }
+    expected["relationships"].as_array_mut().unwrap().retain(|r| r != &group);
+    for e in expected["elements"].as_array_mut().unwrap() {
+        if e["id"] == hex(moved) {
+            e["props"]["placement"] = json!({ "origin": [1.0, 1.0, 1.0], "angles": {} });
+        }
+    }
+    let report = compat::check_with_itwinjs(&path, &expected);
+    assert!(report.contains("0 failed"), "{report}");
+}
+
+fn id64(v: &Value) -> i64 {
+    itwin_host::imodel::id64::parse(v.as_str().unwrap(), "id").unwrap()
 }

@@ -165,7 +165,8 @@ pub fn write(bim: &mut Briefcase) -> Result<Fixture, WriteError> {
             "code": { "spec": hex(tag_spec), "scope": hex(physical), "value": format!("P-{i:03}") },
             "userLabel": format!("Pump {i}"),
             "federationGuid": format!("aaaaaaaa-bbbb-cccc-dddd-{:012x}", i + 1),
-            "placement": { "origin": [10.0 * i as f64, 20.5, -1.25], "angles": { "yaw": 15.0 * i as f64, "pitch": 5.0 },
+            // The last one lies outside the seed's ±50 m project extents, which must grow.
+            "placement": { "origin": [if i == 3 { 480.0 } else { 10.0 * i as f64 }, 20.5, -1.25], "angles": { "yaw": 15.0 * i as f64, "pitch": 5.0 },
                            "bbox": { "low": [-0.5, -0.5, 0.0], "high": [0.5, 0.5, 1.5] } },
             "jsonProperties": { "UserProps": { "ratedFlow": 12.5 + i as f64, "tags": ["a", "b"] } },
         });

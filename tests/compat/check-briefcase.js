@@ -7,7 +7,7 @@
 const fs = require("fs");
 const { SnapshotDb, StandaloneDb, ExternalSourceAspect, SpatialCategory } = require("@itwin/core-backend");
 const { Id64 } = require("@itwin/core-bentley");
-const { SubCategoryAppearance } = require("@itwin/core-common");
+const { SubCategoryAppearance, Placement3d } = require("@itwin/core-common");
 const {
   run, normId, normDeep, collectIds, colonClass, dotClass, diff, diffProps, query, integrityChecks, Checker,
 } = require("./lib");
@@ -58,6 +58,24 @@ async function checkContents(c, db, exp) {
       const actual = db.elements.getElementProps(normId(id));
       const problems = diffProps(props, actual);
       assert(problems.length === 0, problems.join("; "));
+    });
+  }
+
+  // The spatial index rows our SQL functions produced must be the ranges iTwin.js computes
+  // from the same placements (stored as 32-bit floats, rounded outward).
+  for (const { id, props } of exp.elements ?? []) {
+    if (!props.placement) continue;
+    await c.check(`spatial index ${id}`, async () => {
+      const actual = db.elements.getElementProps(normId(id));
+      const range = Placement3d.fromJSON(actual.placement).calculateRange();
+      const rows = await query(db, "SELECT MinX, MinY, MinZ, MaxX, MaxY, MaxZ FROM bis.SpatialIndex WHERE ECInstanceId=?", [normId(id)]);
+      assert(rows.length === 1, `expected one bis.SpatialIndex row, got ${rows.length}`);
+      const [minX, minY, minZ, maxX, maxY, maxZ] = rows[0];
+      const want = [range.low.x, range.low.y, range.low.z, range.high.x, range.high.y, range.high.z];
+      const got = [minX, minY, minZ, maxX, maxY, maxZ];
+      const tol = (v) => 1e-6 * Math.max(1, Math.abs(v));
+      want.forEach((w, i) => assert(Math.abs(w - got[i]) <= tol(w), `range ${JSON.stringify(got)} != iTwin.js ${JSON.stringify(want)}`));
+      assert(db.projectExtents.containsRange(range), `project extents ${JSON.stringify(db.projectExtents.toJSON())} do not cover ${JSON.stringify(range.toJSON())}`);
     });
   }
 

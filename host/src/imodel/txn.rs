@@ -253,7 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_extents_iTwin_js_writes() {
+    fn reads_the_extents_itwinjs_writes() {
         let r = parse_extents(r#"{"high":[50.0,50.0,30.0],"low":[-50.0,-50.0,-10.0]}"#).unwrap();
         assert_eq!(r.low, [-50.0, -50.0, -10.0]);
         assert_eq!(r.high, [50.0, 50.0, 30.0]);
