@@ -462,3 +462,30 @@ fn aspects_and_relationships_are_found_updated_and_deleted() {
 fn id64(v: &Value) -> i64 {
     itwin_host::imodel::id64::parse(v.as_str().unwrap(), "id").unwrap()
 }
+
+/// iTwin.js holding the file open for writing (StandaloneDb) keeps our writer out, with a clear
+/// error; once it closes, we open the file.
+#[test]
+fn a_file_itwinjs_has_open_for_writing_is_refused() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (bim, path) = new_briefcase(dir.path(), "held-by-itwinjs.bim");
+    bim.close().unwrap();
+    let mut holder = Command::new("node")
+        .arg(compat::compat_dir().join("hold-open.js"))
+        .arg(&path)
+        .current_dir(compat::compat_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut line = String::new();
+    BufReader::new(holder.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "holding");
+    let err = Briefcase::open(&path).err().expect("the file is held");
+    assert!(matches!(err, OpenError::Locked { .. }), "{err}");
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
+    Briefcase::open(&path).unwrap().close().unwrap();
+}

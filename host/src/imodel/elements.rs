@@ -463,6 +463,11 @@ fn bind_placement(class: &ClassInfo, value: &Json, row: &mut Row) -> Result<Opti
         row.put(class.property(name).and_then(|p| p.value_column()).expect("3d placement"), Value::Real(v));
     }
     let mut bbox = Range3d { low: [0.0; 3], high: [0.0; 3] };
+    for prop in ["bBoxLow", "bBoxHigh"] {
+        for column in &class.property(prop).expect("3d placement").columns {
+            row.put(column, Value::Real(0.0));
+        }
+    }
     if let Some(b) = obj.get("bbox").filter(|b| !b.is_null()) {
         let b = as_object(b, "placement.bbox")?;
         for (i, (key, prop)) in [("low", "bBoxLow"), ("high", "bBoxHigh")].iter().enumerate() {
