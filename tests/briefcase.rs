@@ -429,6 +429,8 @@ fn aspects_and_relationships_are_found_updated_and_deleted() {
     let (source, target) = (id64(&group["sourceId"]), id64(&group["targetId"]));
     let rels = bim.find_relationships("BisCore:ElementGroupsMembers", source, target).unwrap();
     assert_eq!(rels.len(), 1);
+    let again = bim.insert_relationship(&json!({ "classFullName": "BisCore:ElementGroupsMembers", "sourceId": hex(source), "targetId": hex(target), "memberPriority": group["memberPriority"] }));
+    assert!(matches!(&again, Err(WriteError::Invalid(m)) if m.contains("already exists")), "{again:?}");
     bim.delete_relationship("BisCore:ElementGroupsMembers", rels[0]).unwrap();
     assert!(bim.find_relationships("BisCore:ElementGroupsMembers", source, target).unwrap().is_empty());
     let moved = asset2.element_id;

@@ -332,6 +332,9 @@ impl Briefcase {
             };
             return WriteError::DuplicateFederationGuid { guid };
         }
+        if message.contains("UNIQUE constraint failed") && class.property("sourceECInstanceId").is_some() {
+            return WriteError::Invalid(format!("this `{}` relationship already exists", class.full_name()));
+        }
         if message.contains("FOREIGN KEY constraint failed") {
             return WriteError::Invalid(format!(
                 "a `{}` refers to a row that does not exist, or is still referred to ({message})",

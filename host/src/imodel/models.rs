@@ -134,9 +134,7 @@ impl Briefcase {
             }
         }
         self.check_navigations(&class, &navigations, &mut row)?;
-        for (table, values) in class.tables.iter().zip(&row.values) {
-            self.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()))?;
-        }
+        self.insert_rows(&class, id, &row)?;
         // LastMod is set at commit, with the other model bookkeeping.
         self.note_model_changed(id, false);
         self.known.insert(&class.tables[0].name, id, class.id);

@@ -75,19 +75,7 @@ impl Briefcase {
                     return Err(WriteError::MissingProperty { property: end.into() });
                 }
             }
-            for (table, values) in class.tables.iter().zip(&row.values) {
-                let result =
-                    b.conn.prepare_cached(&table.insert_sql)?.execute(rusqlite::params_from_iter(values.iter()));
-                if let Err(e) = result {
-                    if e.to_string().contains("UNIQUE constraint failed") {
-                        return Err(WriteError::Invalid(format!(
-                            "this `{}` relationship already exists",
-                            class.full_name()
-                        )));
-                    }
-                    return Err(e.into());
-                }
-            }
+            b.insert_rows(&class, id, &row)?;
             Ok(id)
         })
     }
