@@ -131,6 +131,8 @@ pub struct ClassInfo {
     pub tables: Vec<TableMap>,
     pub properties: Vec<PropertyMap>,
     by_json_name: HashMap<String, usize>,
+    /// The same, keyed by the exact wire name: the common case needs no lower-casing.
+    by_exact_json_name: HashMap<String, usize>,
 }
 
 impl ClassInfo {
@@ -145,7 +147,11 @@ impl ClassInfo {
 
     /// A property by its wire (camelCase) name; matching is case-insensitive like ECSQL.
     pub fn property(&self, json_name: &str) -> Option<&PropertyMap> {
-        self.by_json_name.get(&json_name.to_ascii_lowercase()).map(|&i| &self.properties[i])
+        let index = match self.by_exact_json_name.get(json_name) {
+            Some(&i) => i,
+            None => *self.by_json_name.get(&json_name.to_ascii_lowercase())?,
+        };
+        Some(&self.properties[index])
     }
 }
 
@@ -178,6 +184,7 @@ pub fn json_name(ec_name: &str) -> String {
 #[derive(Default)]
 pub struct SchemaCache {
     by_name: HashMap<String, Arc<ClassInfo>>,
+    by_given_name: HashMap<String, Arc<ClassInfo>>,
     by_id: HashMap<i64, Arc<ClassInfo>>,
     relationships: HashMap<i64, Arc<RelationshipInfo>>,
     depth: HashMap<i64, usize>,
@@ -190,9 +197,14 @@ pub struct SchemaCache {
 impl SchemaCache {
     /// Resolves `Schema:Class` / `Schema.Class` (schema name or alias, case-insensitive).
     pub fn class_by_name(&mut self, conn: &Connection, full_name: &str) -> Result<Arc<ClassInfo>, WriteError> {
-        let key = full_name.to_ascii_lowercase().replace('.', ":");
-        if let Some(found) = self.by_name.get(&key) {
+        // Names arrive spelled the same way every time; look them up as given before normalising.
+        if let Some(found) = self.by_given_name.get(full_name) {
             return Ok(found.clone());
+        }
+        let key = full_name.to_ascii_lowercase().replace('.', ":");
+        if let Some(found) = self.by_name.get(&key).cloned() {
+            self.by_given_name.insert(full_name.to_owned(), found.clone());
+            return Ok(found);
         }
         let unknown = || WriteError::UnknownClass { class: full_name.to_owned() };
         let (schema, class) = key.split_once(':').ok_or_else(unknown)?;
@@ -205,6 +217,7 @@ impl SchemaCache {
             .optional()?;
         let info = self.class_by_id(conn, id.ok_or_else(unknown)?)?;
         self.by_name.insert(key, info.clone());
+        self.by_given_name.insert(full_name.to_owned(), info.clone());
         Ok(info)
     }
 
@@ -254,6 +267,7 @@ impl SchemaCache {
         }
         info.by_json_name =
             info.properties.iter().enumerate().map(|(i, p)| (p.json_name.to_ascii_lowercase(), i)).collect();
+        info.by_exact_json_name = info.properties.iter().enumerate().map(|(i, p)| (p.json_name.clone(), i)).collect();
         Ok(())
     }
 
@@ -494,5 +508,6 @@ fn load_class(conn: &Connection, id: i64) -> Result<ClassInfo, WriteError> {
         tables,
         properties,
         by_json_name,
+        by_exact_json_name: HashMap::new(),
     })
 }

@@ -115,6 +115,12 @@ impl Briefcase {
         defaults.insert("parentModel".into(), Json::String(id64::format(element_model)));
         defaults.insert("isPrivate".into(), Json::Bool(false));
         defaults.insert("isTemplate".into(), Json::Bool(false));
+        // 3d models carry two more flags the native library writes as false.
+        for flag in ["isNotSpatiallyLocated", "isPlanProjection"] {
+            if class.property(flag).is_some() {
+                defaults.insert(flag.into(), Json::Bool(false));
+            }
+        }
         for (key, value) in defaults.iter().filter(|(k, _)| !obj.contains_key(*k)).chain(obj.iter()) {
             if key == "classFullName" || key == "id" || key == "name" {
                 continue;

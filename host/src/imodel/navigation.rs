@@ -73,15 +73,21 @@ impl Briefcase {
                 found
             }
         };
-        let what = format!("{} of `{}` ({})", prop.json_name, class.full_name(), table.name.trim_start_matches("bis_"));
-        let class_id = found.ok_or_else(|| WriteError::NotFound { what: what.clone(), id: id64::format(id) })?;
+        let what =
+            || format!("{} of `{}` ({})", prop.json_name, class.full_name(), table.name.trim_start_matches("bis_"));
+        let class_id = found.ok_or_else(|| WriteError::NotFound { what: what(), id: id64::format(id) })?;
         if class_id == 0 {
             return Ok(None);
         }
         let target = self.schema.class_by_id(&self.conn, class_id)?;
         if !constraint.accepts(&target) {
             let expected = self.schema.class_by_id(&self.conn, end_class_id)?.full_name();
-            return Err(WriteError::WrongClass { what, id: id64::format(id), found: target.full_name(), expected });
+            return Err(WriteError::WrongClass {
+                what: what(),
+                id: id64::format(id),
+                found: target.full_name(),
+                expected,
+            });
         }
         Ok(Some(target))
     }
