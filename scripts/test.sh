@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs the pinned iTwin.js packages the compatibility tests run on our files,
-# then the Rust unit and end-to-end tests, and checks that the benchmarks build.
+# builds the example and test connectors (wasm32-wasip2 components), then runs the Rust unit and
+# end-to-end tests, and checks that the benchmarks build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,5 +9,6 @@ command -v node >/dev/null || { echo "error: node is not installed (the iTwin.js
 if [ ! -d tests/compat/node_modules/@itwin/core-backend ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules ]; then
   (cd tests/compat && npm ci --legacy-peer-deps --no-audit --no-fund)
 fi
+scripts/build-guests.sh
 cargo test --workspace
 cargo check --workspace --benches

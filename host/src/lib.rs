@@ -6,3 +6,7 @@
 
 pub mod changes;
 pub mod imodel;
+pub mod job;
+pub mod runner;
+pub mod runtime;
+pub mod sync;

@@ -5,13 +5,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use itwin_host::imodel::{Briefcase, OpenError, RootSubject, WriteError};
+use itwin_host::job::{JobArgs, Overrides};
+use itwin_host::runner::{self, JobFailure};
+use itwin_host::runtime::{ComponentCache, JobObserver, LogLevel, LogLine, Origin, Runtime};
 
 /// The example change file `apply` uses when none is given.
 const EXAMPLE_CHANGES: &str = include_str!("../examples/site.jsonl");
 
 const AFTER_HELP: &str = "Examples:
+  itwin-host run connector.wasm --source site.json --output site.bim   synchronize site.json into site.bim
+  itwin-host run connector.wasm --job job.json                         the same, from an iTwin.js job file
+  itwin-host inspect connector.wasm                                    the connector's info and interfaces
   itwin-host new site.bim --name \"Site\"          create an empty iModel
   itwin-host apply site.bim                       write the built-in example (an asset register)
   itwin-host apply site.bim changes.jsonl         apply your own change file, all or nothing
@@ -28,6 +34,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a connector component: synchronize its source into an iModel, in one transaction.
+    Run(RunArgs),
+    /// Print a connector's info() and the interfaces it imports and exports.
+    Inspect {
+        /// The connector component (.wasm).
+        connector: PathBuf,
+    },
     /// Create a new, empty iModel from the embedded seed.
     New {
         /// The .bim file to create (must not exist).
@@ -73,8 +86,52 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+#[derive(Args)]
+struct RunArgs {
+    /// The connector component (.wasm); may also come from the job file (`connector`).
+    connector: Option<PathBuf>,
+    /// The source file the connector reads (its folder is mounted read-only in the sandbox).
+    #[arg(long, value_name = "FILE")]
+    source: Option<PathBuf>,
+    /// The iModel to write [default: <source name>.bim in the current folder].
+    #[arg(long, short, value_name = "FILE.bim")]
+    output: Option<PathBuf>,
+    /// `standalone`: open or create, synchronize incrementally; `snapshot`: a fresh file.
+    #[arg(long, value_name = "TYPE", default_value = None)]
+    db_type: Option<String>,
+    /// An iTwin.js job file ({"version": "0.0.1", "jobArgs": {…}}); flags override it.
+    #[arg(long, value_name = "FILE")]
+    job: Option<PathBuf>,
+    /// Remove everything this source wrote (its job subject tree, RepositoryLink, ExternalSource).
+    #[arg(long)]
+    unmap: bool,
+    /// Where the error file goes on failure [default: <output>.error.json].
+    #[arg(long, value_name = "FILE")]
+    error_file: Option<PathBuf>,
+    /// Largest memory the connector may use, in MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    memory_limit: Option<u64>,
+    /// Wall-clock seconds the connector may run for [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Instruction budget (wasmtime fuel) [default: unlimited].
+    #[arg(long, value_name = "UNITS")]
+    fuel: Option<u64>,
+    /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not cache compiled components.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print the connector's debug messages too.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Run(args) => run_connector(args)?,
+        Command::Inspect { connector } => inspect(&connector)?,
         Command::New { file, name, description } => {
             let name = name.unwrap_or_else(|| default_name(&file));
             Briefcase::create(&file, &RootSubject { name: name.clone(), description })?.close()?;
@@ -90,6 +147,146 @@ fn run(cli: Cli) -> Result<()> {
         Command::Info { file } => info(&file)?,
     }
     Ok(())
+}
+
+fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
+    ComponentCache::new(if off { None } else { dir.or_else(ComponentCache::default_dir) })
+}
+
+fn run_connector(args: RunArgs) -> Result<()> {
+    let file = match &args.job {
+        Some(path) => itwin_host::job::read_job_file(path)?,
+        None => Default::default(),
+    };
+    let flags = Overrides {
+        connector: args.connector.clone(),
+        source: args.source.clone(),
+        output: args.output.clone(),
+        db_type: args.db_type.clone(),
+        error_file: args.error_file.clone(),
+        unmap: args.unmap,
+        memory_limit_mb: args.memory_limit,
+        timeout_seconds: args.timeout,
+        fuel: args.fuel,
+    };
+    let job = JobArgs::resolve(file, flags)?;
+    let runtime = Runtime::new(cache(args.cache_dir.clone(), args.no_cache))?;
+    let observer = Box::new(ConsoleObserver::new(args.verbose));
+    match runner::run(&runtime, &job, observer) {
+        Ok(report) => {
+            print_report(&job, &report);
+            Ok(())
+        }
+        Err(failure) => {
+            Err(anyhow::Error::new(failure).context(format!("nothing was written to {}", job.output.display())))
+        }
+    }
+}
+
+fn print_report(job: &JobArgs, report: &runner::RunReport) {
+    let load = match report.component_origin {
+        Origin::Cached => format!("loaded from cache in {:.1} ms", report.component_load.as_secs_f64() * 1e3),
+        Origin::Compiled => format!("compiled in {:.2} s", report.component_load.as_secs_f64()),
+    };
+    println!("{} {} ({load}) → {}", report.connector, report.connector_version, job.output.display());
+    println!("job subject: {}", report.job_subject);
+    if report.unmapped {
+        println!("unmapped: everything of this source was removed");
+    }
+    println!("{:<40} {:>9} {:>9} {:>9} {:>9}", "class", "inserted", "updated", "deleted", "unchanged");
+    for (class, t) in &report.stats.by_class {
+        println!("{class:<40} {:>9} {:>9} {:>9} {:>9}", t.inserted, t.updated, t.deleted, t.unchanged);
+    }
+    let total = report.stats.total();
+    println!(
+        "total: {} inserted, {} updated, {} deleted, {} unchanged in {:.2} s",
+        total.inserted,
+        total.updated,
+        total.deleted,
+        total.unchanged,
+        report.duration.as_secs_f64()
+    );
+}
+
+fn inspect(connector: &Path) -> Result<()> {
+    let runtime = Runtime::new(cache(None, false))?;
+    let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
+    let loaded = runtime.load(&bytes).context("not a WebAssembly component")?;
+    let (imports, exports) = runtime.describe(&loaded.component);
+    let dir = tempfile_dir()?;
+    let bim = Briefcase::create(&dir.join("inspect.bim"), &RootSubject::named("inspect"))?;
+    let info = runtime.info(&loaded.component, &dir, bim)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("name:        {}", info.name);
+    println!("version:     {}", info.version);
+    println!("description: {}", info.description);
+    println!("deletion:    {:?}", info.deletion);
+    println!("imports:");
+    for i in imports {
+        println!("  {i}");
+    }
+    println!("exports:");
+    for e in exports {
+        println!("  {e}");
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("itwin-host-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Prints the job's log on stderr, and a progress bar when stderr is a terminal.
+struct ConsoleObserver {
+    verbose: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ConsoleObserver {
+    fn new(verbose: bool) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:40}] {pos}/{len} {msg}")
+                    .expect("valid template"),
+            );
+            bar
+        });
+        ConsoleObserver { verbose, bar }
+    }
+}
+
+impl JobObserver for ConsoleObserver {
+    fn log(&mut self, line: &LogLine) {
+        let (label, show) = match line.level {
+            LogLevel::Trace => ("trace", self.verbose),
+            LogLevel::Debug => ("debug", self.verbose),
+            LogLevel::Info => ("info", true),
+            LogLevel::Warn => ("warn", true),
+            LogLevel::Error => ("error", true),
+        };
+        if show {
+            let text = format!("{label}: {}", line.message);
+            match &self.bar {
+                Some(bar) => bar.println(text),
+                None => eprintln!("{text}"),
+            }
+        }
+    }
+
+    fn progress(&mut self, phase: &str, done: u64, total: Option<u64>) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_prefix(phase.to_owned());
+                bar.set_length(total.unwrap_or(done));
+                bar.set_position(done);
+            }
+            None if total.is_some_and(|t| t == done) => eprintln!("progress: {phase} {done}/{done}"),
+            None => {}
+        }
+    }
 }
 
 fn apply(file: &Path, changes: Option<&Path>) -> Result<()> {
@@ -180,6 +377,14 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             }
             OpenError::NotAnIModel { .. } => "give the path of a .bim file",
             _ => return None,
+        });
+    }
+    if let Some(failure) = error.downcast_ref::<JobFailure>() {
+        return Some(match failure.phase.as_str() {
+            "load" | "instantiate" => "is it a component built for the itwin:connector@0.1.0 world? `itwin-host inspect` shows what it exports",
+            _ if failure.cause.contains("deadline") => "raise --timeout if the source is that large",
+            _ if failure.cause.contains("memory limit") => "raise --memory-limit if the source needs it",
+            _ => "the iModel is as it was before the run; the error file has the details",
         });
     }
     if error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {

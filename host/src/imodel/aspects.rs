@@ -31,6 +31,8 @@ pub struct ExternalSourceAspectRow {
 pub(super) struct AspectQueries {
     find: String,
     by_element: String,
+    in_scope: String,
+    all: String,
 }
 
 const ASPECT_ROOTS: [&str; 2] = ["BisCore:ElementMultiAspect", "BisCore:ElementUniqueAspect"];
@@ -80,6 +82,26 @@ impl Briefcase {
         let sql = self.aspect_queries()?.by_element.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([element], read_aspect_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The ExternalSourceAspects in `scope` with `kind`.
+    pub fn external_source_aspects_in_scope(
+        &mut self,
+        scope: i64,
+        kind: &str,
+    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+        let sql = self.aspect_queries()?.in_scope.clone();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![scope, kind], read_aspect_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every ExternalSourceAspect in the iModel (deletion detection reads them once per job).
+    pub fn all_external_source_aspects(&mut self) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+        let sql = self.aspect_queries()?.all.clone();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], read_aspect_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -233,6 +255,8 @@ impl Briefcase {
                     col("kind")?
                 ),
                 by_element: format!("{select} AND {} = ?1 ORDER BY 1", col("element")?),
+                in_scope: format!("{select} AND {} = ?1 AND {} = ?2 ORDER BY 1", col("scope")?, col("kind")?),
+                all: format!("{select} ORDER BY 1"),
             });
         }
         Ok(self.aspect_queries.as_ref().expect("just built"))

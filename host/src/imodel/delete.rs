@@ -7,12 +7,23 @@ use super::error::WriteError;
 use super::id64;
 use super::Briefcase;
 
+/// A delete that a reference still prevents.
+struct DeleteBlocked;
+
 /// Elements the iModel itself needs: the root subject, RealityDataSources and the dictionary.
 const BUILT_IN: [i64; 3] = [0x1, 0xe, 0x10];
 
 impl Briefcase {
     /// Deletes element `id` with its children and sub-models; returns how many elements went.
     pub fn delete_element(&mut self, id: i64) -> Result<usize, WriteError> {
+        Ok(self.delete_element_by_class(id)?.values().sum())
+    }
+
+    /// [`Briefcase::delete_element`], returning how many elements of each class went.
+    pub fn delete_element_by_class(
+        &mut self,
+        id: i64,
+    ) -> Result<std::collections::BTreeMap<String, usize>, WriteError> {
         if BUILT_IN.contains(&id) {
             return Err(WriteError::Invalid(format!(
                 "element {} is part of every iModel and cannot be deleted",
@@ -25,46 +36,72 @@ impl Briefcase {
                 return Err(WriteError::NotFound { what: "element".into(), id: id64::format(id) });
             }
             let (elements, models) = b.collect_owned(id)?;
-            // Children and model contents were collected after their owners: delete in reverse.
-            for &(element, model) in elements.iter().rev() {
-                if models.contains(&element) {
-                    b.conn.prepare_cached("DELETE FROM bis_Model WHERE Id = ?1")?.execute([element])?;
-                }
-                b.delete_link_table_rows(element)?;
-                let deleted = b.conn.prepare_cached("DELETE FROM bis_Element WHERE Id = ?1")?.execute([element]);
-                if let Err(e) = deleted {
-                    let message = e.to_string();
-                    if message.contains("FOREIGN KEY") {
-                        return Err(WriteError::Invalid(format!(
-                            "element {} is still used by other elements (as their category, code scope, parent or type), so it cannot be deleted",
-                            id64::format(element)
-                        )));
+            // Owners were collected before what they own, so the reverse order deletes children
+            // and model contents first. Elements still referenced from inside the tree (a
+            // category used by elements of another sub-model) wait for a later pass.
+            let mut pending: Vec<(i64, i64)> = elements.iter().rev().map(|&(e, m, _)| (e, m)).collect();
+            while !pending.is_empty() {
+                let mut blocked = Vec::new();
+                let mut blocked_by = None;
+                for (element, model) in pending.iter().copied() {
+                    match b.delete_one(element, models.contains(&element)) {
+                        Ok(()) => b.note_model_changed(model, true),
+                        Err(DeleteBlocked) => {
+                            blocked_by.get_or_insert(element);
+                            blocked.push((element, model));
+                        }
                     }
-                    return Err(e.into());
                 }
-                b.note_model_changed(model, true);
+                if blocked.len() == pending.len() {
+                    return Err(WriteError::Invalid(format!(
+                        "element {} is still used by other elements (as their category, code scope, parent or type), so it cannot be deleted",
+                        id64::format(blocked_by.unwrap_or(id))
+                    )));
+                }
+                pending = blocked;
             }
             b.known.clear();
-            Ok(elements.len())
+            let mut by_class = std::collections::BTreeMap::new();
+            for &(_, _, class_id) in &elements {
+                *by_class.entry(b.schema.class_by_id(&b.conn, class_id)?.full_name()).or_insert(0) += 1;
+            }
+            Ok(by_class)
         })
+    }
+
+    /// Deletes one element (and its model row): blocked if something still refers to it. A
+    /// failed DELETE changes nothing (SQLite undoes the statement), so it can be tried again.
+    fn delete_one(&mut self, element: i64, has_model: bool) -> Result<(), DeleteBlocked> {
+        let attempt = |b: &mut Self| -> Result<(), WriteError> {
+            if has_model {
+                b.conn.prepare_cached("DELETE FROM bis_Model WHERE Id = ?1")?.execute([element])?;
+            }
+            b.delete_link_table_rows(element)?;
+            b.conn.prepare_cached("DELETE FROM bis_Element WHERE Id = ?1")?.execute([element])?;
+            Ok(())
+        };
+        attempt(self).map_err(|_| DeleteBlocked)
     }
 
     /// The element, its children and every element of its sub-models, owners first, each with
     /// its model; plus the ids that have a sub-model.
-    fn collect_owned(&mut self, root: i64) -> Result<(Vec<(i64, i64)>, Vec<i64>), WriteError> {
+    fn collect_owned(&mut self, root: i64) -> Result<(Vec<(i64, i64, i64)>, Vec<i64>), WriteError> {
         let mut out = Vec::new();
         let mut models = Vec::new();
         let mut queue = vec![root];
         let mut i = 0;
-        let root_model: i64 =
-            self.conn.query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [root], |r| r.get(0))?;
-        out.push((root, root_model));
+        let (root_model, root_class): (i64, i64) =
+            self.conn.query_row("SELECT ModelId, ECClassId FROM bis_Element WHERE Id = ?1", [root], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        out.push((root, root_model, root_class));
         while i < queue.len() {
             let element = queue[i];
             i += 1;
-            let mut children = self.conn.prepare_cached("SELECT Id, ModelId FROM bis_Element WHERE ParentId = ?1")?;
-            let found: Vec<(i64, i64)> =
-                children.query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let mut children =
+                self.conn.prepare_cached("SELECT Id, ModelId, ECClassId FROM bis_Element WHERE ParentId = ?1")?;
+            let found: Vec<(i64, i64, i64)> =
+                children.query_map([element], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
             drop(children);
             let has_model: bool = self
                 .conn
@@ -75,10 +112,11 @@ impl Briefcase {
             if has_model {
                 models.push(element);
                 // Top-level elements of the sub-model; their children arrive through the queue.
-                let mut stmt = self
-                    .conn
-                    .prepare_cached("SELECT Id, ModelId FROM bis_Element WHERE ModelId = ?1 AND ParentId IS NULL")?;
-                contents = stmt.query_map([element], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT Id, ModelId, ECClassId FROM bis_Element WHERE ModelId = ?1 AND ParentId IS NULL",
+                )?;
+                contents =
+                    stmt.query_map([element], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
             }
             for pair in found.into_iter().chain(contents) {
                 out.push(pair);

@@ -36,6 +36,7 @@ mod navigation;
 pub mod placement;
 mod profile;
 mod props;
+mod queries;
 mod read;
 mod relationships;
 mod seed;
@@ -51,6 +52,7 @@ pub use codes::CodeScopeType;
 pub use ecschema::{ClassInfo, SchemaCache};
 pub use error::{OpenError, WriteError};
 pub use profile::SUPPORTED_PROFILES;
+pub use queries::TreeRow;
 pub use seed::{RootSubject, SEED_IMODEL};
 
 use known_rows::KnownRows;

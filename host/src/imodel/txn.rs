@@ -116,6 +116,37 @@ impl Briefcase {
         }
     }
 
+    /// Runs `f` under a savepoint of the open transaction: if it fails, everything it wrote is
+    /// undone and the transaction goes on. For callers that group several writes into one
+    /// operation (the synchronizer's element + aspect + children).
+    pub fn savepoint<T, E: From<WriteError>>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E> {
+        if self.txn.is_none() {
+            return Err(WriteError::Invalid("a savepoint needs an open transaction".into()).into());
+        }
+        self.conn
+            .prepare_cached("SAVEPOINT itwin_host_group")
+            .map_err(WriteError::from)?
+            .execute([])
+            .map_err(WriteError::from)?;
+        match f(self) {
+            Ok(value) => {
+                self.conn
+                    .prepare_cached("RELEASE itwin_host_group")
+                    .map_err(WriteError::from)?
+                    .execute([])
+                    .map_err(WriteError::from)?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.conn
+                    .execute_batch("ROLLBACK TO itwin_host_group; RELEASE itwin_host_group")
+                    .map_err(WriteError::from)?;
+                self.known.clear();
+                Err(e)
+            }
+        }
+    }
+
     /// Runs a write that keeps itself atomic (checks first, undoes late failures) inside the open
     /// transaction, or in a transaction of its own when none is open.
     pub(super) fn self_atomic<T>(

@@ -1,0 +1,115 @@
+//! ElementProps / ModelProps / relationship props in the iTwin.js wire format, as the
+//! synchronizer takes them. Pure functions: nothing here talks to the host.
+
+use serde_json::{json, Value};
+
+use crate::register::{Asset, Category, Group, Part};
+
+/// Code spec of asset tags; model-scoped, so two registers in one iModel may reuse a tag.
+pub const TAG_SPEC: &str = "AssetRegister:Tag";
+pub const PARTITION_SPEC: &str = "bis:InformationPartitionElement";
+const CATEGORY_SPEC: &str = "bis:SpatialCategory";
+/// Namespace of the connector's data in `jsonProperties`.
+const JSON_NAMESPACE: &str = "AssetRegister";
+
+/// A partition under the job subject; `class` is e.g. `BisCore:PhysicalPartition`.
+pub fn partition(class: &str, job_subject: &str, name: &str) -> Value {
+    json!({
+        "classFullName": class,
+        "model": "0x1",
+        "parent": { "id": job_subject, "relClassName": "BisCore:SubjectOwnsPartitionElements" },
+        "code": { "spec": PARTITION_SPEC, "scope": job_subject, "value": name },
+    })
+}
+
+/// The model breaking down `partition` (its id will equal the partition's).
+pub fn model(class: &str, partition: &str) -> Value {
+    json!({ "classFullName": class, "modeledElement": { "id": partition } })
+}
+
+pub fn relationship(class: &str, source: &str, target: &str) -> Value {
+    json!({ "classFullName": class, "sourceId": source, "targetId": target })
+}
+
+pub fn category(category: &Category, definition_model: &str) -> Value {
+    json!({
+        "classFullName": "BisCore:SpatialCategory",
+        "model": definition_model,
+        "code": { "spec": CATEGORY_SPEC, "scope": definition_model, "value": category.name },
+    })
+}
+
+/// An asset as a Generic:PhysicalObject coded by its tag, with one child per part. `children` is
+/// always present, even empty, so that removing an asset's last part deletes its child.
+pub fn asset(asset: &Asset, physical_model: &str, category: &str) -> Value {
+    let children: Vec<Value> = asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect();
+    json!({
+        "classFullName": "Generic:PhysicalObject",
+        "model": physical_model,
+        "category": category,
+        "code": { "spec": TAG_SPEC, "scope": physical_model, "value": asset.tag },
+        "userLabel": asset.name,
+        "placement": placement(asset.position, asset.yaw, asset.size),
+        "jsonProperties": { JSON_NAMESPACE: asset.properties },
+        "children": children,
+    })
+}
+
+/// A part: uncoded (tags belong to assets), matched to its existing child by `childId`.
+fn asset_part(asset: &Asset, part: &Part, physical_model: &str, category: &str) -> Value {
+    // Placements are in world coordinates in BIS, also for children: move the part's offset
+    // into the asset's rotated frame.
+    let origin = add(asset.position, rotate_z(part.offset, asset.yaw));
+    json!({
+        "childId": part.id,
+        "classFullName": "Generic:PhysicalObject",
+        "model": physical_model,
+        "category": category,
+        "userLabel": part.name,
+        "placement": placement(origin, asset.yaw, part.size),
+    })
+}
+
+pub fn group(group: &Group, group_model: &str) -> Value {
+    json!({ "classFullName": "Generic:Group", "model": group_model, "userLabel": group.name })
+}
+
+pub fn group_member(group: &str, member: &str, priority: usize) -> Value {
+    let mut props = relationship("BisCore:ElementGroupsMembers", group, member);
+    props["memberPriority"] = json!(priority);
+    props
+}
+
+/// Origin and yaw, with a box standing on the origin, centred on it in plan.
+fn placement(origin: [f64; 3], yaw: f64, [width, depth, height]: [f64; 3]) -> Value {
+    json!({
+        "origin": origin,
+        "angles": { "yaw": yaw },
+        "bbox": { "low": [-width / 2.0, -depth / 2.0, 0.0], "high": [width / 2.0, depth / 2.0, height] },
+    })
+}
+
+fn rotate_z([x, y, z]: [f64; 3], degrees: f64) -> [f64; 3] {
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    [round_um(x * cos - y * sin), round_um(x * sin + y * cos), z]
+}
+
+fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [round_um(a[0] + b[0]), round_um(a[1] + b[1]), round_um(a[2] + b[2])]
+}
+
+/// Rounds to micrometres: cos(90°) is 6e-17, not 0, and such noise would show in the iModel.
+fn round_um(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_placed_in_the_assets_rotated_frame() {
+        assert_eq!(add([10.0, 5.0, 0.0], rotate_z([0.5, 0.0, 0.2], 90.0)), [10.0, 5.5, 0.2]);
+        assert_eq!(add([10.0, 5.0, 0.0], rotate_z([0.5, 0.0, 0.0], 0.0)), [10.5, 5.0, 0.0]);
+    }
+}

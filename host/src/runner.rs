@@ -1,0 +1,367 @@
+//! One connector job, in the phases and order of the iTwin.js connector framework, as a single
+//! transaction: any trap, limit, guest error or host error rolls the iModel back, writes
+//! `error.json` and reports the connector, the phase and the cause.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use serde_json::{json, Value};
+use wasmtime::Store;
+
+use crate::imodel::id64::format as hex;
+use crate::imodel::{Briefcase, RootSubject};
+use crate::job::{DbType, JobArgs};
+use crate::runtime::{
+    ConnectorWorld, DeletionMode, GuestOutput, JobObserver, JobState, LogLevel, LogLine, Origin, Runtime, SOURCE_MOUNT,
+};
+use crate::sync::{self, Stats, Synchronizer};
+
+/// The code value of the SynchronizationConfigLink all sources share (as the framework has it).
+const SYNCH_CONFIG: &str = "SynchConfig";
+
+/// What a successful job did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub connector: String,
+    pub connector_version: String,
+    pub job_subject: String,
+    pub stats: Stats,
+    pub unmapped: bool,
+    pub component_origin: Origin,
+    pub component_load: Duration,
+    pub duration: Duration,
+}
+
+/// Why a job failed: one line naming the connector, the phase and the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("connector `{connector}` failed in {phase}: {cause}")]
+pub struct JobFailure {
+    pub connector: String,
+    pub phase: String,
+    pub cause: String,
+}
+
+/// Runs a job. The briefcase is written only if every phase succeeds.
+pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) -> Result<RunReport, JobFailure> {
+    let started = Instant::now();
+    let connector_label = args.connector.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let fail = |phase: &str, cause: anyhow::Error| JobFailure {
+        connector: connector_label.clone(),
+        phase: phase.to_owned(),
+        cause: format!("{cause:#}"),
+    };
+    let bytes = std::fs::read(&args.connector)
+        .with_context(|| format!("cannot read {}", args.connector.display()))
+        .map_err(|e| fail("load", e))?;
+    let loaded = runtime.load(&bytes).map_err(|e| fail("load", e.context("not a connector component")))?;
+    let bim = open_briefcase(args).map_err(|e| fail("open iModel", e))?;
+    let source_dir = args
+        .source
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_owned))
+        .ok_or_else(|| fail("open source", anyhow!("cannot resolve {}", args.source.display())))?;
+    let (mut store, world, output) = runtime
+        .instantiate(&loaded.component, &source_dir, bim, observer, args.limits)
+        .map_err(|e| fail("instantiate", e))?;
+    store.data_mut().connector_args = args.connector_args.clone();
+    let _clock = runtime.start_clock();
+    let mut job = Job { store, world, output, args, forwarded: 0, connector: connector_label.clone() };
+    match job.phases() {
+        Ok(mut report) => {
+            let state = job.store.into_data();
+            state.bim.close().map_err(|e| fail("close iModel", e.into()))?;
+            report.component_origin = loaded.origin;
+            report.component_load = loaded.load_time;
+            report.duration = started.elapsed();
+            Ok(report)
+        }
+        Err(failure) => {
+            let _ = job.forward_output();
+            let state = job.store.into_data();
+            let mut bim = state.bim;
+            let _ = bim.rollback();
+            let _ = bim.close();
+            if args.db_type == DbType::Snapshot {
+                let _ = std::fs::remove_file(&args.output);
+            }
+            write_error_file(&args.error_file, &failure);
+            Err(failure)
+        }
+    }
+}
+
+fn open_briefcase(args: &JobArgs) -> Result<Briefcase> {
+    let root = RootSubject::named(
+        &args.output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "iModel".into()),
+    );
+    let mut bim = match args.db_type {
+        DbType::Snapshot => {
+            // A snapshot is always a fresh file: every document is new, nothing is deleted.
+            if args.output.exists() {
+                std::fs::remove_file(&args.output)
+                    .with_context(|| format!("cannot replace {}", args.output.display()))?;
+            }
+            Briefcase::create(&args.output, &root)?
+        }
+        DbType::Standalone if args.output.exists() => Briefcase::open(&args.output)?,
+        DbType::Standalone => Briefcase::create(&args.output, &root)?,
+    };
+    bim.begin()?;
+    Ok(bim)
+}
+
+/// The framework's error file: `{id, message, description, extendedData}`.
+fn write_error_file(path: &Path, failure: &JobFailure) {
+    let body = json!({
+        "id": failure.connector,
+        "message": "Failure",
+        "description": failure.to_string(),
+        "extendedData": { "phase": failure.phase, "cause": failure.cause },
+    });
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(path, serde_json::to_vec_pretty(&body).unwrap_or_default());
+}
+
+struct Job<'a> {
+    store: Store<JobState>,
+    world: ConnectorWorld,
+    output: GuestOutput,
+    args: &'a JobArgs,
+    forwarded: usize,
+    connector: String,
+}
+
+impl Job<'_> {
+    fn phases(&mut self) -> Result<RunReport, JobFailure> {
+        let info = self.call("info", |w, s| w.itwin_connector_connector().call_info(s).map(Ok))?;
+        self.connector = info.name.clone();
+        self.store.data_mut().sync = Synchronizer::new(&info.name, &info.version);
+
+        let config = self.host("write synchronization config", |s| ensure_config_link(s, None))?;
+        let sandbox_source =
+            format!("{SOURCE_MOUNT}/{}", self.args.source.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        self.call("open-source-data", |w, s| w.itwin_connector_connector().call_open_source_data(s, &sandbox_source))?;
+        self.host("relate config to sources", |s| relate_config_to_documents(s, config))?;
+        self.call("import-domain-schema", |w, s| w.itwin_connector_connector().call_import_domain_schema(s))?;
+        self.call("import-dynamic-schema", |w, s| w.itwin_connector_connector().call_import_dynamic_schema(s))?;
+
+        let source_text = self.args.source.to_string_lossy().into_owned();
+        let asked = self.call("job-subject-name", |w, s| {
+            w.itwin_connector_connector().call_job_subject_name(s, &source_text).map(Ok)
+        })?;
+        let subject_name = asked.unwrap_or_else(|| format!("{}:{}", info.name, source_text));
+        let (subject, created) =
+            self.host("write job subject", |s| ensure_job_subject(s, &subject_name, &info.name, &info.version))?;
+        self.store.data_mut().sync.set_job_subject(subject);
+
+        if self.args.unmap {
+            self.call("unmap-source", |w, s| w.itwin_connector_connector().call_unmap_source(s, &subject_name))?;
+            self.host("unmap", |s| unmap(s, subject, config))?;
+        } else {
+            // The framework calls initialize-job on every run although it is documented as
+            // once per job; we call it when the job subject is new.
+            if created {
+                self.call("initialize-job", |w, s| w.itwin_connector_connector().call_initialize_job(s))?;
+            }
+            self.call("import-definitions", |w, s| w.itwin_connector_connector().call_import_definitions(s))?;
+            self.call("update-existing-data", |w, s| w.itwin_connector_connector().call_update_existing_data(s))?;
+            let mode = match (self.args.db_type, info.deletion) {
+                (DbType::Snapshot, _) | (_, DeletionMode::None) => sync::DeletionMode::None,
+                (_, DeletionMode::Channel) => sync::DeletionMode::Channel,
+                (_, DeletionMode::File) => sync::DeletionMode::File,
+            };
+            self.host("detect deletions", |s| {
+                s.sync.delete_unseen(&mut s.bim, mode)?;
+                Ok(())
+            })?;
+            self.host("finish documents", |s| {
+                s.sync.finish_documents(&mut s.bim)?;
+                let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                s.bim.update_element(&json!({ "id": hex(config), "lastSuccessfulRun": now }))?;
+                Ok(())
+            })?;
+        }
+        self.host("commit", |s| Ok(s.bim.commit()?))?;
+        self.forward_output().ok();
+        let state = self.store.data();
+        Ok(RunReport {
+            connector: info.name,
+            connector_version: info.version,
+            job_subject: subject_name,
+            stats: state.sync.stats().clone(),
+            unmapped: self.args.unmap,
+            component_origin: Origin::Compiled,
+            component_load: Duration::ZERO,
+            duration: state.started.elapsed(),
+        })
+    }
+
+    /// Calls a lifecycle export; a trap, a limit or the guest's `err` fails the job.
+    fn call<T>(
+        &mut self,
+        phase: &'static str,
+        f: impl FnOnce(&ConnectorWorld, &mut Store<JobState>) -> wasmtime::Result<Result<T, String>>,
+    ) -> Result<T, JobFailure> {
+        self.store.data_mut().phase = phase;
+        let result = f(&self.world, &mut self.store);
+        self.forward_output().ok();
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(message)) => Err(self.failure(phase, format!("the connector returned an error: {message}"))),
+            Err(trap) => {
+                let cause = self.explain_trap(&trap);
+                Err(self.failure(phase, cause))
+            }
+        }
+    }
+
+    /// A host step between lifecycle calls.
+    fn host<T>(
+        &mut self,
+        phase: &'static str,
+        f: impl FnOnce(&mut JobState) -> Result<T, sync::SyncError>,
+    ) -> Result<T, JobFailure> {
+        f(self.store.data_mut()).map_err(|e| self.failure(phase, e.to_string()))
+    }
+
+    fn failure(&self, phase: &str, cause: String) -> JobFailure {
+        JobFailure { connector: self.connector.clone(), phase: phase.to_owned(), cause }
+    }
+
+    /// Turns a trap into what happened, in the user's terms.
+    fn explain_trap(&self, error: &wasmtime::Error) -> String {
+        if let Some(failure) = &self.store.data().host_failure {
+            return format!("host failure: {failure}");
+        }
+        let limits = self.args.limits;
+        let text = format!("{error:#}");
+        match error.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => {
+                return format!("deadline of {} s reached (--timeout)", limits.deadline.as_secs())
+            }
+            Some(wasmtime::Trap::OutOfFuel) => {
+                return format!("fuel limit of {} reached (--fuel)", limits.fuel.unwrap_or(u64::MAX))
+            }
+            _ => {}
+        }
+        if text.contains("growing memory") || text.contains("memory size") || text.contains("memory allocation") {
+            return format!("memory limit of {} MiB reached (--memory-limit)", limits.memory >> 20);
+        }
+        // A Rust panic prints its message to stderr before trapping: name it.
+        let panic = self
+            .output
+            .lines()
+            .into_iter()
+            .rev()
+            .find(|(is_err, l)| *is_err && (l.contains("panicked at") || l.contains("Error")))
+            .map(|(_, l)| format!(" ({l})"))
+            .unwrap_or_default();
+        let first_line = text.lines().next().unwrap_or("trap").to_owned();
+        format!("trap: {first_line}{panic}")
+    }
+
+    /// Sends what the guest printed since the last call to the log.
+    fn forward_output(&mut self) -> Result<()> {
+        let lines = self.output.lines();
+        let new: Vec<(bool, String)> = lines.into_iter().skip(self.forwarded).collect();
+        self.forwarded += new.len();
+        let state = self.store.data_mut();
+        for (is_err, line) in new {
+            let level = if is_err { LogLevel::Warn } else { LogLevel::Info };
+            state.observer.log(&LogLine {
+                level,
+                message: format!("[guest {}] {line}", if is_err { "stderr" } else { "stdout" }),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Finds or writes the SynchronizationConfigLink all sources share.
+fn ensure_config_link(state: &mut JobState, extra: Option<&Value>) -> Result<i64, sync::SyncError> {
+    let bim = &mut state.bim;
+    let spec = bim
+        .code_spec_by_name("bis:LinkElement")?
+        .ok_or_else(|| sync::SyncError::HostFailure("no bis:LinkElement code spec".into()))?;
+    if let Some(id) = bim.find_element_by_code(spec, 1, SYNCH_CONFIG)? {
+        return Ok(id);
+    }
+    let mut props = json!({
+        "classFullName": "BisCore:SynchronizationConfigLink", "model": "0x1",
+        "code": { "spec": hex(spec), "scope": "0x1", "value": SYNCH_CONFIG },
+    });
+    if let Some(Value::Object(more)) = extra {
+        props.as_object_mut().expect("object").extend(more.clone());
+    }
+    Ok(bim.insert_element(&props)?)
+}
+
+/// SynchronizationConfigSpecifiesRootSources from the config link to each document's ExternalSource.
+fn relate_config_to_documents(state: &mut JobState, config: i64) -> Result<(), sync::SyncError> {
+    let sources: Vec<i64> = state.sync.documents().map(|d| d.external_source).collect();
+    for source in sources {
+        let class = "BisCore:SynchronizationConfigSpecifiesRootSources";
+        if state.bim.find_relationships(class, config, source)?.is_empty() {
+            state.bim.insert_relationship(
+                &json!({ "classFullName": class, "sourceId": hex(config), "targetId": hex(source) }),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds or writes the job subject `<name>` under the root subject; true if it was written now.
+fn ensure_job_subject(
+    state: &mut JobState,
+    name: &str,
+    connector: &str,
+    version: &str,
+) -> Result<(i64, bool), sync::SyncError> {
+    let bim = &mut state.bim;
+    let spec = bim
+        .code_spec_by_name("bis:Subject")?
+        .ok_or_else(|| sync::SyncError::HostFailure("no bis:Subject code spec".into()))?;
+    if let Some(id) = bim.find_element_by_code(spec, 1, name)? {
+        return Ok((id, false));
+    }
+    let id = bim.insert_element(&json!({
+        "classFullName": "BisCore:Subject", "model": "0x1",
+        "code": { "spec": hex(spec), "scope": "0x1", "value": name },
+        "parent": { "id": "0x1", "relClassName": "BisCore:SubjectOwnsSubjects" },
+        "jsonProperties": { "Subject": { "Job": {
+            "Properties": { "BridgeVersion": version, "BridgeType": "WasmConnector", "ConnectorName": connector },
+            "Bridge": connector,
+        } } },
+    }))?;
+    state.sync.stats_mut().tally("BisCore:Subject").inserted += 1;
+    Ok((id, true))
+}
+
+/// Removes everything of the job: its subject tree, its documents' RepositoryLinks and
+/// ExternalSources, and the config link if no other source still uses it.
+fn unmap(state: &mut JobState, subject: i64, config: i64) -> Result<(), sync::SyncError> {
+    state.sync.delete_tracked_subtree(&mut state.bim, subject)?;
+    let documents: Vec<sync::DocumentRecord> = state.sync.documents().collect();
+    for doc in documents {
+        for source in
+            state.bim.find_elements_by_navigation("BisCore:ExternalSource", "repository", doc.repository_link)?
+        {
+            state.sync.delete_tracked_subtree(&mut state.bim, source)?;
+        }
+        state.sync.delete_tracked_subtree(&mut state.bim, doc.repository_link)?;
+    }
+    let still_used = state.bim.connection().query_row(
+        "SELECT count(*) FROM bis_ElementRefersToElements r JOIN ec_Class c ON c.Id = r.ECClassId \
+         WHERE c.Name = 'SynchronizationConfigSpecifiesRootSources' AND r.SourceId = ?1",
+        [config],
+        |r| r.get::<_, i64>(0),
+    );
+    if still_used.map_err(|e| sync::SyncError::HostFailure(e.to_string()))? == 0 {
+        state.sync.delete_tracked_subtree(&mut state.bim, config)?;
+    }
+    Ok(())
+}

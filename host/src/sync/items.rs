@@ -1,0 +1,321 @@
+//! Change detection and element writes for source items, and the untracked writes a connector
+//! makes (partitions, models, categories, relationships), all checked against the job's scope.
+
+use serde_json::{json, Value};
+
+use super::{parse_id, ChangeResult, ItemState, SourceItem, SyncError, Synchronizer, DEFAULT_KIND};
+use crate::imodel::id64::{self, format as hex};
+use crate::imodel::{Briefcase, CodeScopeType, ExternalSourceAspectRow};
+
+/// The JSON key of an element's children in `update-imodel` props (not an EC property).
+const CHILDREN: &str = "children";
+/// The key that identifies a child among its siblings across runs.
+const CHILD_ID: &str = "childId";
+
+/// An item with its defaults filled in.
+struct Resolved {
+    id: String,
+    kind: String,
+    scope: i64,
+    version: Option<String>,
+    checksum: Option<String>,
+}
+
+impl Synchronizer {
+    /// Fills the defaults of an item (kind "Element", scope = job subject) and checks it.
+    fn resolve(&mut self, bim: &Briefcase, item: &SourceItem) -> Result<Resolved, SyncError> {
+        if item.id.is_empty() {
+            return Err(SyncError::InvalidProps("a source item needs a non-empty `id`".into()));
+        }
+        if self.job_subject == 0 {
+            return Err(SyncError::OutOfScope(
+                "there is no job subject before `initialize-job`: write elements from then on".into(),
+            ));
+        }
+        let scope = match &item.scope {
+            Some(s) => parse_id(s, "scope")?,
+            None => self.job_subject,
+        };
+        if scope != self.job_subject && !self.is_document_row(scope) {
+            self.require_in_job(bim, scope, "scope")?;
+        }
+        Ok(Resolved {
+            id: item.id.clone(),
+            kind: item.kind.clone().unwrap_or_else(|| DEFAULT_KIND.to_owned()),
+            scope,
+            version: item.version.clone(),
+            checksum: item.checksum.clone(),
+        })
+    }
+
+    fn is_document_row(&self, id: i64) -> bool {
+        self.documents.values().any(|d| d.record.repository_link == id || d.record.external_source == id)
+    }
+
+    /// The framework's rule: equal versions are unchanged; otherwise the checksum (or version)
+    /// against the stored checksum (or version).
+    fn state_of(item: &Resolved, aspect: &ExternalSourceAspectRow) -> ItemState {
+        if item.version.is_some() && item.version == aspect.version {
+            return ItemState::Unchanged;
+        }
+        let ours = item.checksum.as_ref().or(item.version.as_ref());
+        let stored = aspect.checksum.as_ref().or(aspect.version.as_ref());
+        if ours != stored {
+            ItemState::Changed
+        } else {
+            ItemState::Unchanged
+        }
+    }
+
+    /// Change detection for one item. A found aspect is marked seen, its element is not.
+    pub fn detect_changes(&mut self, bim: &mut Briefcase, item: &SourceItem) -> Result<ChangeResult, SyncError> {
+        let item = self.resolve(bim, item)?;
+        let found = bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?;
+        let Some(aspect) = found.into_iter().next() else {
+            return Ok(ChangeResult { state: ItemState::New, element_id: None });
+        };
+        self.seen_aspects.insert(aspect.id);
+        Ok(ChangeResult { state: Self::state_of(&item, &aspect), element_id: Some(aspect.element_id) })
+    }
+
+    /// Writes the element of an item: insert when untracked, update in place when tracked and
+    /// changed, only marked seen when unchanged. Returns the element id.
+    pub fn update_imodel(&mut self, bim: &mut Briefcase, item: &SourceItem, element: &Value) -> Result<i64, SyncError> {
+        let item = self.resolve(bim, item)?;
+        let mut props = element.clone();
+        let obj = props
+            .as_object_mut()
+            .ok_or_else(|| SyncError::InvalidProps("element props must be a JSON object".into()))?;
+        let children = match obj.remove(CHILDREN) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(c)) => c,
+            Some(_) => return Err(SyncError::InvalidProps("`children` must be an array of element props".into())),
+        };
+        let found = bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next();
+        let source = self.single_external_source();
+        let id = match found {
+            Some(aspect) if Self::state_of(&item, &aspect) == ItemState::Unchanged => {
+                self.seen_aspects.insert(aspect.id);
+                let class = bim.element_class_name(aspect.element_id)?.unwrap_or_default();
+                self.stats.tally(&class).unchanged += 1;
+                self.on_element_seen(aspect.element_id);
+                return Ok(aspect.element_id);
+            }
+            Some(aspect) => {
+                self.update_tracked(bim, aspect.element_id, &mut props)?;
+                bim.update_aspect(&json!({
+                    "id": hex(aspect.id), "version": item.version, "checksum": item.checksum,
+                    "source": source.map(|s| json!({ "id": hex(s) })),
+                }))?;
+                self.seen_aspects.insert(aspect.id);
+                aspect.element_id
+            }
+            None => {
+                let id = self.insert_tracked(bim, &props)?;
+                bim.insert_aspect(&json!({
+                    "classFullName": "BisCore:ExternalSourceAspect",
+                    "element": { "id": hex(id) }, "scope": { "id": hex(item.scope) },
+                    "source": source.map(|s| json!({ "id": hex(s) })),
+                    "identifier": item.id, "kind": item.kind, "version": item.version, "checksum": item.checksum,
+                }))?;
+                id
+            }
+        };
+        self.on_element_seen(id);
+        self.write_children(bim, id, &item, children)?;
+        Ok(id)
+    }
+
+    /// [`Synchronizer::update_imodel`] as one unit: a failure (say, in a child) leaves nothing
+    /// of the item written.
+    pub fn update_imodel_atomically(
+        &mut self,
+        bim: &mut Briefcase,
+        item: &SourceItem,
+        element: &Value,
+    ) -> Result<i64, SyncError> {
+        bim.savepoint(|b| self.update_imodel(b, item, element))
+    }
+
+    fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
+        self.require_in_job(bim, Self::owner_of_new(props)?, "the new element's parent or model")?;
+        let id = bim.insert_element(props)?;
+        let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
+        self.stats.tally(class).inserted += 1;
+        self.in_scope.insert(id, true);
+        Ok(id)
+    }
+
+    /// Updates a tracked element in place. Changing its class is refused (delete + insert is the
+    /// way), as the framework does.
+    fn update_tracked(&mut self, bim: &mut Briefcase, id: i64, props: &mut Value) -> Result<(), SyncError> {
+        self.require_in_job(bim, id, "element")?;
+        let class = bim.element_class_name(id)?.ok_or_else(|| SyncError::NotFound(format!("element {}", hex(id))))?;
+        if let Some(asked) = props.get("classFullName").and_then(Value::as_str) {
+            if !same_class(asked, &class) {
+                return Err(SyncError::WrongClass(format!(
+                    "element {} is a `{class}`; an update cannot make it a `{asked}` (delete it and insert a new one)",
+                    hex(id)
+                )));
+            }
+        }
+        props["id"] = json!(hex(id));
+        bim.update_element(props)?;
+        self.stats.tally(&class).updated += 1;
+        Ok(())
+    }
+
+    /// Children are tracked by aspects scoped to their parent (kind = the item's kind,
+    /// identifier = `childId` or position); children no longer listed are deleted now.
+    fn write_children(
+        &mut self,
+        bim: &mut Briefcase,
+        parent: i64,
+        item: &Resolved,
+        children: Vec<Value>,
+    ) -> Result<(), SyncError> {
+        let mut existing: Vec<ExternalSourceAspectRow> = bim.external_source_aspects_in_scope(parent, &item.kind)?;
+        for (index, mut child) in children.into_iter().enumerate() {
+            let obj = child
+                .as_object_mut()
+                .ok_or_else(|| SyncError::InvalidProps("each child must be a JSON object".into()))?;
+            let key = match obj.remove(CHILD_ID) {
+                Some(Value::String(s)) if !s.is_empty() => s,
+                None | Some(Value::Null) => index.to_string(),
+                Some(other) => {
+                    return Err(SyncError::InvalidProps(format!("`childId` must be a non-empty string, found {other}")))
+                }
+            };
+            if obj.contains_key("parent") {
+                return Err(SyncError::InvalidProps(
+                    "children get their parent from the host: leave `parent` out".into(),
+                ));
+            }
+            obj.insert("parent".into(), json!({ "id": hex(parent) }));
+            let child_item = SourceItem {
+                id: key,
+                kind: Some(item.kind.clone()),
+                scope: Some(hex(parent)),
+                version: item.version.clone(),
+                checksum: item.checksum.clone(),
+            };
+            if let Some(position) = existing.iter().position(|a| a.identifier == child_item.id) {
+                existing.swap_remove(position);
+            }
+            self.update_imodel(bim, &child_item, &child)?;
+        }
+        for gone in existing {
+            if bim.element_class_name(gone.element_id)?.is_some() {
+                self.delete_tracked_subtree(bim, gone.element_id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes an element with what it owns, counting it.
+    pub(crate) fn delete_tracked_subtree(&mut self, bim: &mut Briefcase, id: i64) -> Result<(), SyncError> {
+        for (class, n) in bim.delete_element_by_class(id)? {
+            self.stats.tally(&class).deleted += n;
+        }
+        Ok(())
+    }
+
+    /// Inserts an element that change detection does not track.
+    pub fn insert_element(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
+        if props.get(CHILDREN).is_some() {
+            return Err(SyncError::InvalidProps(
+                "`children` is for update-imodel; insert children with their own `parent`".into(),
+            ));
+        }
+        let id = self.insert_tracked(bim, props)?;
+        self.on_element_seen(id);
+        Ok(id)
+    }
+
+    /// Updates an element of the job (never the job subject itself).
+    pub fn update_element(&mut self, bim: &mut Briefcase, props: &Value) -> Result<(), SyncError> {
+        let id = id64::from_json(props.get("id").unwrap_or(&Value::Null), "id")
+            .map_err(|e| SyncError::InvalidProps(e.to_string()))?;
+        self.require_writable(bim, id)?;
+        let mut props = props.clone();
+        self.update_tracked(bim, id, &mut props)
+    }
+
+    /// Deletes an element of the job with its children and sub-models.
+    pub fn delete_element(&mut self, bim: &mut Briefcase, id: i64) -> Result<(), SyncError> {
+        self.require_writable(bim, id)?;
+        self.delete_tracked_subtree(bim, id)
+    }
+
+    fn require_writable(&mut self, bim: &Briefcase, id: i64) -> Result<(), SyncError> {
+        if id == self.job_subject {
+            return Err(SyncError::OutOfScope(format!("the job subject {} belongs to the host", hex(id))));
+        }
+        if bim.parent_and_model(id)?.is_none() {
+            return Err(SyncError::NotFound(format!("element {}", hex(id))));
+        }
+        self.require_in_job(bim, id, "element")
+    }
+
+    /// Inserts the model of a partition of the job.
+    pub fn insert_model(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
+        let modeled = props
+            .get("modeledElement")
+            .ok_or_else(|| SyncError::InvalidProps("model props need `modeledElement`".into()))?;
+        let modeled = id64::from_json(modeled, "modeledElement").map_err(|e| SyncError::InvalidProps(e.to_string()))?;
+        self.require_in_job(bim, modeled, "modeled element")?;
+        let id = bim.insert_model(props)?;
+        let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
+        self.stats.tally(class).inserted += 1;
+        Ok(id)
+    }
+
+    /// Inserts a link-table relationship whose source lies in the job.
+    pub fn insert_relationship(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
+        let source = id64::from_json(props.get("sourceId").unwrap_or(&Value::Null), "sourceId")
+            .map_err(|e| SyncError::InvalidProps(e.to_string()))?;
+        self.require_in_job(bim, source, "relationship source")?;
+        let id = bim.insert_relationship(props)?;
+        let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
+        self.stats.tally(class).inserted += 1;
+        Ok(id)
+    }
+
+    /// Finds an element by code; `spec` is a code spec name or id.
+    pub fn find_element_by_code(
+        &mut self,
+        bim: &mut Briefcase,
+        spec: &str,
+        scope: &str,
+        value: &str,
+    ) -> Result<Option<i64>, SyncError> {
+        let spec = match id64::parse(spec, "spec") {
+            Ok(id) => id,
+            Err(_) => match bim.code_spec_by_name(spec)? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        Ok(bim.find_element_by_code(spec, parse_id(scope, "scope")?, value)?)
+    }
+
+    /// Reads an element's props.
+    pub fn element_props(&mut self, bim: &mut Briefcase, id: &str) -> Result<Option<Value>, SyncError> {
+        Ok(bim.element_props(parse_id(id, "id")?)?)
+    }
+
+    /// Returns (or creates) a code spec; code specs are repository-level, written by the host.
+    pub fn ensure_code_spec(
+        &mut self,
+        bim: &mut Briefcase,
+        name: &str,
+        scope: CodeScopeType,
+    ) -> Result<i64, SyncError> {
+        Ok(bim.find_or_insert_code_spec(name, scope)?)
+    }
+}
+
+/// `BisCore:X` and `BisCore.X` (and any case) name the same class.
+fn same_class(a: &str, b: &str) -> bool {
+    a.replace('.', ":").eq_ignore_ascii_case(&b.replace('.', ":"))
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds every Rust guest (guest-examples/rust-*/ and tests/guests/rust-*/) as a WebAssembly
+# component for wasm32-wasip2 and copies it to target/guests/<crate_name>.wasm.
+#
+# Each guest is its own workspace (its own lock file and release profile); they share one target
+# directory, target/guest-build, so dependencies such as wit-bindgen are compiled once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGET=wasm32-wasip2
+export CARGO_TARGET_DIR="$PWD/target/guest-build"
+OUT=target/guests
+
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+  rustup target add "$TARGET"
+fi
+
+shopt -s nullglob
+crates=()
+for manifest in guest-examples/rust-*/Cargo.toml tests/guests/rust-*/Cargo.toml; do
+  crates+=("$(dirname "$manifest")")
+done
+if [ ${#crates[@]} -eq 0 ]; then
+  echo "error: no guest crates found (guest-examples/rust-*/, tests/guests/rust-*/)" >&2
+  exit 1
+fi
+
+mkdir -p "$OUT"
+built=()
+for crate in "${crates[@]}"; do
+  echo "building $crate" >&2
+  # Cargo's JSON messages name the artifacts it produced, whatever the crate's lib name; the
+  # only .wasm among them is the component (dependencies are rlibs). Diagnostics still go to
+  # stderr, rendered.
+  messages=$(cargo build --release --target "$TARGET" --manifest-path "$crate/Cargo.toml" \
+    --message-format=json-render-diagnostics)
+  wasm=$(printf '%s\n' "$messages" | grep '"reason":"compiler-artifact"' \
+    | grep -o '"[^"]*\.wasm"' | tr -d '"' | tail -n 1 || true)
+  if [ -z "$wasm" ] || [ ! -f "$wasm" ]; then
+    echo "error: $crate produced no .wasm (is it a cdylib?)" >&2
+    exit 1
+  fi
+  dest="$OUT/$(basename "$wasm")"
+  cp "$wasm" "$dest"
+  built+=("$dest")
+done
+
+echo "built components:"
+for component in "${built[@]}"; do
+  printf '  %s (%s bytes)\n' "$component" "$(wc -c <"$component" | tr -d ' ')"
+done
