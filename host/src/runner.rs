@@ -238,7 +238,7 @@ impl Job<'_> {
             return format!("host failure: {failure}");
         }
         let limits = self.args.limits;
-        let text = format!("{error:#}");
+        let text = format!("{error:?}");
         match error.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::Interrupt) => {
                 return format!("deadline of {} s reached (--timeout)", limits.deadline.as_secs())
@@ -251,17 +251,19 @@ impl Job<'_> {
         if text.contains("growing memory") || text.contains("memory size") || text.contains("memory allocation") {
             return format!("memory limit of {} MiB reached (--memory-limit)", limits.memory >> 20);
         }
-        // A Rust panic prints its message to stderr before trapping: name it.
-        let panic = self
-            .output
-            .lines()
-            .into_iter()
-            .rev()
-            .find(|(is_err, l)| *is_err && (l.contains("panicked at") || l.contains("Error")))
-            .map(|(_, l)| format!(" ({l})"))
-            .unwrap_or_default();
-        let first_line = text.lines().next().unwrap_or("trap").to_owned();
-        format!("trap: {first_line}{panic}")
+        let trap = match error.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => trap.to_string(),
+            None => error.root_cause().to_string(),
+        };
+        // A Rust panic prints its location and message to stderr before trapping: name them.
+        let stderr: Vec<String> =
+            self.output.lines().into_iter().filter(|(is_err, _)| *is_err).map(|(_, l)| l).collect();
+        let panic = stderr.iter().rposition(|l| l.contains("panicked at")).map(|i| {
+            let at = stderr[i].split("panicked at ").nth(1).unwrap_or_default().trim_end_matches(':');
+            let message = stderr.get(i + 1).map(String::as_str).unwrap_or_default();
+            format!(" (panicked at {at}: {message})")
+        });
+        format!("trap: {trap}{}", panic.unwrap_or_default())
     }
 
     /// Sends what the guest printed since the last call to the log.

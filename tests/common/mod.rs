@@ -3,4 +3,5 @@
 
 pub mod compat;
 pub mod fixture;
+pub mod run;
 pub mod snapshot;

@@ -79,6 +79,20 @@ async function checkContents(c, db, exp) {
     });
   }
 
+  for (const id of exp.absentElements ?? []) {
+    await c.check(`absent element ${id}`, () => {
+      const props = db.elements.tryGetElementProps(normId(id));
+      assert(props === undefined, `element ${id} still exists: ${JSON.stringify(props)}`);
+    });
+  }
+
+  for (const a of exp.absentAspects ?? []) {
+    await c.check(`absent aspect ${a.kind}/${a.identifier}`, () => {
+      const found = ExternalSourceAspect.findAllBySource(db, normId(a.scope), a.kind, a.identifier);
+      assert(found.length === 0, `still tracked: ${JSON.stringify(found)}`);
+    });
+  }
+
   for (const m of exp.models ?? []) {
     await c.check(`model ${m.id}`, () => {
       const actual = db.models.getModelProps(normId(m.id));

@@ -1,0 +1,329 @@
+//! Connectors end to end: components built from guest-examples/ and tests/guests/ run through
+//! `itwin-host run`, and iTwin.js checks what they wrote.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::run::{guest, run};
+use common::{compat, snapshot};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-examples/rust-asset-register/data").join(name)
+}
+
+fn hex(id: i64) -> String {
+    format!("{id:#x}")
+}
+
+/// Reads ids out of a written file (iTwin.js then judges the rows behind them).
+struct Ids(Connection);
+
+impl Ids {
+    fn open(bim: &Path) -> Ids {
+        Ids(Connection::open_with_flags(bim, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap())
+    }
+
+    fn by_code(&self, value: &str) -> Option<i64> {
+        self.0.query_row("SELECT Id FROM bis_Element WHERE CodeValue = ?1", [value], |r| r.get(0)).optional().unwrap()
+    }
+
+    /// The element tracked by an aspect with this kind and identifier.
+    fn tracked(&self, kind: &str, identifier: &str) -> Option<i64> {
+        self.0
+            .query_row(
+                "SELECT a.ElementId FROM bis_ElementMultiAspect a JOIN ec_Class c ON c.Id = a.ECClassId \
+                 WHERE c.Name = 'ExternalSourceAspect' AND a.ps3 = ?1 AND a.ps2 = ?2",
+                [kind, identifier],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap()
+    }
+}
+
+/// Copies `from` to `to`, as a new version of the same source file.
+fn replace_source(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+}
+
+#[test]
+fn example_connector_synchronizes_again_and_again_changing_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("site.json");
+    let bim = dir.path().join("site.bim");
+    let connector = guest("asset_register");
+    replace_source(&data("site-v1.json"), &source);
+
+    // v1: everything is new.
+    let v1 = run(&connector, &source, &bim, &[]);
+    assert!(v1.ok, "{}\n{}", v1.stdout, v1.stderr);
+    assert_eq!(v1.class("Generic:PhysicalObject"), (12, 0, 0, 0), "{}", v1.stdout);
+    let ids = Ids::open(&bim);
+    let subject_name = format!("AssetRegister:{}", source.display());
+    let job = ids.by_code(&subject_name).expect("job subject");
+    let link = ids.by_code("site-register-7").expect("repository link");
+    let assets = ids.by_code("Assets").expect("physical partition");
+    let changed = ids.tracked("Asset", "A-0003").unwrap();
+    let deleted = ids.tracked("Asset", "A-0007").unwrap();
+    let kept = ids.tracked("Asset", "A-0004").unwrap();
+    drop(ids);
+    let mut expected = json!({
+        "counts": {
+            "Generic.PhysicalObject": 12, "Generic.Group": 2, "BisCore.SpatialCategory": 3,
+            "BisCore.RepositoryLink": 1, "BisCore.ExternalSource": 1, "BisCore.SynchronizationConfigLink": 1,
+            "BisCore.SynchronizationConfigSpecifiesRootSources": 1, "BisCore.ElementHasLinks": 1,
+            "BisCore.ElementGroupsMembers": 7, "BisCore.Subject": 2, "BisCore.PhysicalPartition": 1,
+            "BisCore.ExternalSourceAspect": 18,
+        },
+        "elements": [
+            { "id": hex(job), "props": {
+                "classFullName": "BisCore:Subject", "model": "0x1",
+                "code": { "spec": "0x1f", "scope": "0x1", "value": subject_name },
+                "parent": { "id": "0x1", "relClassName": "BisCore:SubjectOwnsSubjects" },
+            }},
+            { "id": hex(assets), "props": {
+                "classFullName": "BisCore:PhysicalPartition",
+                "parent": { "id": hex(job), "relClassName": "BisCore:SubjectOwnsPartitionElements" },
+            }},
+        ],
+        "relationships": [ { "classFullName": "BisCore.ElementHasLinks", "sourceId": hex(assets), "targetId": hex(link) } ],
+        "aspects": [
+            { "elementId": hex(link), "scope": "0x1", "kind": "DocumentWithBeGuid", "identifier": "site-register-7", "version": "2026-11-01" },
+            { "elementId": hex(changed), "scope": hex(job), "kind": "Asset", "identifier": "A-0003", "version": "1" },
+            { "elementId": hex(kept), "scope": hex(job), "kind": "Asset", "identifier": "A-0004", "version": "1" },
+        ],
+        "queries": {
+            "identifier": "A-0007", "identifierElementIds": [hex(deleted)],
+            "repositoryLinks": [ { "userLabel": "Riverside Raw Water Pumping Station", "url": "file:///source/site.json" } ],
+            "physicalPartitions": [ { "id": hex(assets), "codeValue": "Assets" } ],
+        },
+    });
+    check(&bim, &expected);
+
+    // v1 again: nothing to write.
+    let again = run(&connector, &source, &bim, &[]);
+    assert!(again.ok, "{}", again.stderr);
+    let (inserted, updated, deleted_n, _) = again.totals();
+    assert_eq!((inserted, updated, deleted_n), (0, 0, 0), "{}", again.stdout);
+    check(&bim, &expected);
+
+    // v2: A-0003 changed, A-0007 deleted, A-0010 added, A-0001 lost its baseplate part.
+    replace_source(&data("site-v2.json"), &source);
+    let v2 = run(&connector, &source, &bim, &[]);
+    assert!(v2.ok, "{}", v2.stderr);
+    assert_eq!(v2.class("Generic:PhysicalObject"), (1, 3, 2, 0), "{}", v2.stdout);
+    let ids = Ids::open(&bim);
+    assert_eq!(ids.tracked("Asset", "A-0003"), Some(changed), "the changed element keeps its id");
+    assert_eq!(ids.tracked("Asset", "A-0004"), Some(kept));
+    assert_eq!(ids.tracked("Asset", "A-0007"), None);
+    let added = ids.tracked("Asset", "A-0010").expect("added asset");
+    drop(ids);
+    expected["counts"]["Generic.PhysicalObject"] = json!(11);
+    expected["counts"]["BisCore.ExternalSourceAspect"] = json!(17);
+    expected["counts"]["BisCore.ElementGroupsMembers"] = json!(6);
+    expected["aspects"][0]["version"] = json!("2026-11-15");
+    expected["aspects"][1]["version"] = json!("2");
+    expected["aspects"].as_array_mut().unwrap().push(
+        json!({ "elementId": hex(added), "scope": hex(job), "kind": "Asset", "identifier": "A-0010", "version": "1" }),
+    );
+    expected["queries"]["identifier"] = json!("A-0010");
+    expected["queries"]["identifierElementIds"] = json!([hex(added)]);
+    expected["absentElements"] = json!([hex(deleted)]);
+    expected["absentAspects"] = json!([{ "scope": hex(job), "kind": "Asset", "identifier": "A-0007" }]);
+    check(&bim, &expected);
+
+    // Unmap: nothing of the job is left.
+    let unmapped = run(&connector, &source, &bim, &["--unmap"]);
+    assert!(unmapped.ok, "{}", unmapped.stderr);
+    let empty = json!({
+        "counts": {
+            "Generic.PhysicalObject": 0, "Generic.Group": 0, "BisCore.SpatialCategory": 0, "BisCore.RepositoryLink": 0,
+            "BisCore.ExternalSource": 0, "BisCore.SynchronizationConfigLink": 0, "BisCore.ExternalSourceAspect": 0,
+            "BisCore.SynchronizationConfigSpecifiesRootSources": 0, "BisCore.ElementHasLinks": 0,
+            "BisCore.ElementGroupsMembers": 0, "BisCore.Subject": 1, "BisCore.PhysicalPartition": 0,
+        },
+        "absentElements": [hex(job), hex(link), hex(assets)],
+    });
+    check(&bim, &empty);
+}
+
+#[test]
+fn two_sources_share_an_imodel_and_unmapping_one_leaves_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("site.json"), dir.path().join("hillside.json"));
+    replace_source(&data("site-v1.json"), &a);
+    replace_source(&data("site-b.json"), &b);
+    let bim = dir.path().join("shared.bim");
+    let connector = guest("asset_register");
+    for source in [&a, &b] {
+        let r = run(&connector, source, &bim, &[]);
+        assert!(r.ok, "{}", r.stderr);
+    }
+    let before = Ids::open(&bim);
+    let subject_a = before.by_code(&format!("AssetRegister:{}", a.display())).unwrap();
+    let subject_b = before.by_code(&format!("AssetRegister:{}", b.display())).unwrap();
+    // Both registers use asset ids A-0001…; each job tracks its own.
+    let a1 = before.0.query_row(
+        "SELECT a.ElementId FROM bis_ElementMultiAspect a WHERE a.ps1 = ?1 AND a.ps2 = 'A-0001'",
+        [subject_a],
+        |r| r.get::<_, i64>(0),
+    );
+    let a1 = a1.unwrap();
+    drop(before);
+    let shared = json!({ "counts": {
+        "Generic.PhysicalObject": 12 + 4, "BisCore.RepositoryLink": 2, "BisCore.ExternalSource": 2,
+        "BisCore.SynchronizationConfigLink": 1, "BisCore.SynchronizationConfigSpecifiesRootSources": 2, "BisCore.Subject": 3,
+    }});
+    check(&bim, &shared);
+
+    let r = run(&connector, &b, &bim, &["--unmap"]);
+    assert!(r.ok, "{}", r.stderr);
+    let left = json!({
+        "counts": {
+            "Generic.PhysicalObject": 12, "BisCore.RepositoryLink": 1, "BisCore.ExternalSource": 1,
+            "BisCore.SynchronizationConfigLink": 1, "BisCore.SynchronizationConfigSpecifiesRootSources": 1, "BisCore.Subject": 2,
+            "BisCore.ExternalSourceAspect": 18,
+        },
+        "aspects": [ { "elementId": hex(a1), "scope": hex(subject_a), "kind": "Asset", "identifier": "A-0001", "version": "1" } ],
+        "absentElements": [hex(subject_b)],
+    });
+    check(&bim, &left);
+    // And the first source, run again, finds everything of its own unchanged.
+    let again = run(&connector, &a, &bim, &[]);
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(again.totals().0 + again.totals().1 + again.totals().2, 0, "{}", again.stdout);
+}
+
+fn check(bim: &Path, expected: &Value) {
+    // The checker edits the file it checks (iTwin.js inserts and deletes); check a copy.
+    let copy = bim.with_extension("check.bim");
+    std::fs::copy(bim, &copy).unwrap();
+    let report = compat::check_with_itwinjs(&copy, expected);
+    assert!(report.contains("0 failed"), "{report}");
+}
+
+/// A test-connector source file in `dir`.
+fn test_source(dir: &Path, name: &str, body: Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(&body).unwrap()).unwrap();
+    path
+}
+
+/// An iModel the test connector has already synchronized once (items a and b).
+fn synchronized_once(dir: &Path) -> (PathBuf, PathBuf) {
+    let source = test_source(
+        dir,
+        "case.json",
+        json!({ "items": [ { "id": "a", "version": "1" }, { "id": "b", "version": "1" } ] }),
+    );
+    let bim = dir.join("case.bim");
+    let first = run(&guest("rust_test_connector"), &source, &bim, &[]);
+    assert!(first.ok, "{}\n{}", first.stdout, first.stderr);
+    (source, bim)
+}
+
+#[test]
+fn a_failure_in_any_phase_leaves_the_imodel_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, bim) = synchronized_once(dir.path());
+    let before = snapshot::content(&bim);
+    let phases = [
+        "open-source-data",
+        "import-domain-schema",
+        "import-dynamic-schema",
+        "initialize-job",
+        "import-definitions",
+        "update-existing-data",
+        "unmap-source",
+    ];
+    for phase in phases {
+        for how in ["error", "trap", "after-write"] {
+            if how == "after-write"
+                && ["open-source-data", "import-domain-schema", "import-dynamic-schema"].contains(&phase)
+            {
+                continue; // the job subject does not exist yet: nothing can be written there
+            }
+            // initialize-job runs on a job's first run only: fail it on a fresh job subject.
+            let name = if phase == "initialize-job" { format!("fresh-{how}.json") } else { "case.json".to_owned() };
+            let body = json!({ "items": [ { "id": "a", "version": "2" } ], "fail": { "phase": phase, "how": how } });
+            let failing = test_source(dir.path(), &name, body);
+            let error_file = dir.path().join("error.json");
+            let _ = std::fs::remove_file(&error_file);
+            let mut extra = vec!["--error-file", error_file.to_str().unwrap()];
+            if phase == "unmap-source" {
+                extra.push("--unmap");
+            }
+            let r = run(&guest("rust_test_connector"), &failing, &bim, &extra);
+            let what = format!("{phase}/{how}");
+            assert!(!r.ok, "{what}: the run succeeded\n{}", r.stdout);
+            let first_line = r
+                .stderr
+                .lines()
+                .find(|l| l.starts_with("error:"))
+                .unwrap_or_else(|| panic!("{what}: no error line in\n{}", r.stderr));
+            assert!(
+                first_line.contains("connector `TestConnector` failed in") && first_line.contains(phase),
+                "{what}: {first_line}"
+            );
+            let error: Value =
+                serde_json::from_slice(&std::fs::read(&error_file).unwrap_or_else(|_| panic!("{what}: no error.json")))
+                    .unwrap();
+            assert_eq!(error["id"], "TestConnector", "{what}");
+            assert_eq!(error["message"], "Failure", "{what}");
+            assert_eq!(error["extendedData"]["phase"], phase, "{what}");
+            assert!(snapshot::content(&bim) == before, "{what}: the iModel changed");
+        }
+    }
+    let _ = source;
+}
+
+#[test]
+fn the_sandbox_stops_hostile_connectors_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let before = snapshot::content(&bim);
+    let cases: [(&str, &[&str], &str); 7] = [
+        ("read-outside", &[], "read-outside blocked"),
+        ("write-source", &[], "write-source blocked"),
+        ("socket", &[], "socket blocked"),
+        ("env", &[], "env: 0 variables"),
+        ("out-of-scope", &[], "out-of-scope refused"),
+        ("loop", &["--timeout", "2"], "deadline of 2 s reached"),
+        ("memory", &["--memory-limit", "64"], "memory limit of 64 MiB reached"),
+    ];
+    for (hostile, extra, expected) in cases {
+        let source = test_source(
+            dir.path(),
+            "case.json",
+            json!({ "items": [ { "id": "a", "version": "1" } ], "hostile": hostile }),
+        );
+        let started = std::time::Instant::now();
+        let r = run(&guest("rust_test_connector"), &source, &bim, extra);
+        assert!(!r.ok, "{hostile}: the run succeeded\n{}", r.stdout);
+        assert!(r.stderr.contains(expected), "{hostile}: expected {expected:?} in\n{}", r.stderr);
+        assert!(!r.stderr.contains("LEAKED"), "{hostile}: {}", r.stderr);
+        assert!(snapshot::content(&bim) == before, "{hostile}: the iModel changed");
+        if hostile == "loop" {
+            assert!(started.elapsed() < Duration::from_secs(30), "the deadline did not stop the loop in time");
+        }
+    }
+}
+
+#[test]
+fn guest_output_goes_to_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let source = test_source(
+        dir.path(),
+        "case.json",
+        json!({ "items": [ { "id": "a", "version": "1" } ], "hostile": "stdout" }),
+    );
+    let r = run(&guest("rust_test_connector"), &source, &bim, &[]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(r.stderr.matches("[guest stdout]").count(), 3, "{}", r.stderr);
+    assert_eq!(r.stderr.matches("[guest stderr]").count(), 2, "{}", r.stderr);
+}
