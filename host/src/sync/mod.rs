@@ -14,6 +14,8 @@ mod error;
 mod items;
 mod scope;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet};
 
