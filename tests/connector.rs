@@ -327,3 +327,34 @@ fn guest_output_goes_to_the_log() {
     assert_eq!(r.stderr.matches("[guest stdout]").count(), 3, "{}", r.stderr);
     assert_eq!(r.stderr.matches("[guest stderr]").count(), 2, "{}", r.stderr);
 }
+
+/// A run killed with SIGKILL — while the connector writes, or while the commit goes to disk —
+/// leaves the last committed iModel, which iTwin.js opens and checks as before.
+#[test]
+fn a_killed_run_loses_nothing_that_was_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let before = snapshot::content(&bim);
+    let items: Vec<Value> = (0..200_000).map(|i| json!({ "id": format!("bulk-{i}"), "version": "1" })).collect();
+    let source = test_source(dir.path(), "case.json", json!({ "items": items }));
+    let mut killed = 0;
+    for delay_ms in [700, 1500, 2500, 3500, 5000] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_itwin-host"))
+            .args(["run", guest("rust_test_connector").to_str().unwrap(), "--source", source.to_str().unwrap()])
+            .args(["--output", bim.to_str().unwrap(), "--cache-dir", common::run::cache_dir().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_some() {
+            break; // this delay outlasted the whole run
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        killed += 1;
+        assert!(snapshot::content(&bim) == before, "a run killed after {delay_ms} ms changed the committed content");
+    }
+    assert!(killed >= 2, "the runs finished before they could be killed; give them more items");
+    check(&bim, &json!({ "counts": { "Generic.PhysicalObject": 2, "BisCore.ExternalSourceAspect": 3 } }));
+}
