@@ -145,7 +145,8 @@ impl Guest for AssetRegister {
             }
             let physical = job_model(ASSETS)?;
             let groups = job_model(GROUPS)?;
-            let (assets, total) = (session.register.assets.len(), session.register.assets.len() + session.register.groups.len());
+            let assets = session.register.assets.len();
+            let total = assets + session.register.groups.len();
             let elements = sync_assets(session, &physical)?;
             progress(assets, total);
             let mut counts = Counts::default();
@@ -159,7 +160,7 @@ impl Guest for AssetRegister {
     }
 
     fn unmap_source(job_subject_name: String) -> Result<(), String> {
-        log(LogLevel::Info, format!("unmapping {job_subject_name}: the host removes its partitions, models and elements"));
+        log(LogLevel::Info, format!("unmapping {job_subject_name}: the host removes its elements"));
         Ok(())
     }
 }
@@ -215,7 +216,8 @@ fn set_subcategory_color(category: &str, color: &str) -> Result<(), SyncError> {
     let props: Value = serde_json::from_str(&props).map_err(|e| SyncError::HostFailure(e.to_string()))?;
     let mut appearance = props.get("appearance").filter(|a| a.is_object()).cloned().unwrap_or_else(|| json!({}));
     appearance["color"] = json!(tbgr_color(color).map_err(SyncError::InvalidProps)?);
-    sync::update_element(&json!({ "id": sub_category, "appearance": appearance }).to_string())
+    let class = props.get("classFullName").cloned().unwrap_or_else(|| json!("BisCore:SubCategory"));
+    sync::update_element(&json!({ "id": sub_category, "classFullName": class, "appearance": appearance }).to_string())
 }
 
 /// Writes the assets that are new or changed in one batch and marks the others seen; returns
@@ -239,9 +241,10 @@ fn sync_assets(session: &Session, physical: &str) -> Result<HashMap<String, Stri
             elements.insert(asset.id.clone(), id.clone());
             seen.push(id);
         } else {
-            let category = session.categories.get(&asset.category).ok_or_else(|| {
-                format!("asset {}: category {} was not imported", asset.tag, asset.category)
-            })?;
+            let category = session
+                .categories
+                .get(&asset.category)
+                .ok_or_else(|| format!("asset {}: category {} was not imported", asset.tag, asset.category))?;
             writes.push((item, props::asset(asset, physical, category).to_string()));
             written.push(asset);
         }

@@ -42,7 +42,8 @@ pub fn category(category: &Category, definition_model: &str) -> Value {
 /// An asset as a Generic:PhysicalObject coded by its tag, with one child per part. `children` is
 /// always present, even empty, so that removing an asset's last part deletes its child.
 pub fn asset(asset: &Asset, physical_model: &str, category: &str) -> Value {
-    let children: Vec<Value> = asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect();
+    let children: Vec<Value> =
+        asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect();
     json!({
         "classFullName": "Generic:PhysicalObject",
         "model": physical_model,

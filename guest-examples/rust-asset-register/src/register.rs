@@ -125,7 +125,8 @@ fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Stri
 
 /// `#RRGGBB` as an iTwin.js `ColorDef` number (0xTTBBGGRR, opaque).
 pub fn tbgr_color(hex: &str) -> Result<u32, String> {
-    let digits = hex.strip_prefix('#').filter(|d| d.len() == 6).ok_or_else(|| format!("color {hex:?} is not #RRGGBB"))?;
+    let digits =
+        hex.strip_prefix('#').filter(|d| d.len() == 6).ok_or_else(|| format!("color {hex:?} is not #RRGGBB"))?;
     let rgb = u32::from_str_radix(digits, 16).map_err(|_| format!("color {hex:?} is not #RRGGBB"))?;
     let (r, g, b) = (rgb >> 16, (rgb >> 8) & 0xff, rgb & 0xff);
     Ok(b << 16 | g << 8 | r)

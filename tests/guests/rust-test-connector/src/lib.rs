@@ -18,9 +18,7 @@ wit_bindgen::generate!({
 use exports::itwin::connector::connector::Guest;
 use itwin::connector::host::{self, LogLevel};
 use itwin::connector::synchronizer as sync;
-use itwin::connector::types::{
-    ConnectorInfo, DeletionMode, ItemState, SourceDocument, SourceItem, SyncError,
-};
+use itwin::connector::types::{ConnectorInfo, DeletionMode, ItemState, SourceDocument, SourceItem, SyncError};
 
 /// The connector's name: a constant, as `info` is called before `open-source-data`.
 const NAME: &str = "TestConnector";
@@ -46,16 +44,8 @@ const PHASES: [&str; 7] = [
 
 const FAIL_HOWS: [&str; 3] = ["error", "trap", "after-write"];
 
-const HOSTILE_ACTS: [&str; 8] = [
-    "read-outside",
-    "write-source",
-    "socket",
-    "env",
-    "loop",
-    "memory",
-    "out-of-scope",
-    "stdout",
-];
+const HOSTILE_ACTS: [&str; 8] =
+    ["read-outside", "write-source", "socket", "env", "loop", "memory", "out-of-scope", "stdout"];
 
 /// One item of the source.
 struct Item {
@@ -121,8 +111,7 @@ fn opt_string(value: &Value, key: &str) -> Result<Option<String>, String> {
 }
 
 fn parse_source(text: &str) -> Result<Source, String> {
-    let root: Value =
-        serde_json::from_str(text).map_err(|e| format!("source is not valid JSON: {e}"))?;
+    let root: Value = serde_json::from_str(text).map_err(|e| format!("source is not valid JSON: {e}"))?;
     if !root.is_object() {
         return Err("source must be a JSON object".to_string());
     }
@@ -152,8 +141,7 @@ fn parse_source(text: &str) -> Result<Source, String> {
     let fail = match root.get("fail") {
         None | Some(Value::Null) => None,
         Some(fail) => {
-            let phase = opt_string(fail, "phase")?
-                .ok_or_else(|| "source: \"fail\" needs a \"phase\"".to_string())?;
+            let phase = opt_string(fail, "phase")?.ok_or_else(|| "source: \"fail\" needs a \"phase\"".to_string())?;
             if !PHASES.contains(&phase.as_str()) {
                 return Err(format!("source: unknown fail.phase \"{phase}\""));
             }
@@ -171,8 +159,7 @@ fn parse_source(text: &str) -> Result<Source, String> {
             if !HOSTILE_ACTS.contains(&act.as_str()) {
                 return Err(format!("source: unknown hostile act \"{act}\""));
             }
-            let phase = opt_string(&root, "hostilePhase")?
-                .unwrap_or_else(|| "update-existing-data".to_string());
+            let phase = opt_string(&root, "hostilePhase")?.unwrap_or_else(|| "update-existing-data".to_string());
             if !PHASES.contains(&phase.as_str()) {
                 return Err(format!("source: unknown hostilePhase \"{phase}\""));
             }
@@ -187,10 +174,8 @@ fn parse_source(text: &str) -> Result<Source, String> {
 fn with_source<T>(f: impl FnOnce(&Source) -> T) -> Result<T, String> {
     STATE.with(|state| {
         let state = state.borrow();
-        let source = state
-            .source
-            .as_ref()
-            .ok_or_else(|| "open-source-data has not run in this instance".to_string())?;
+        let source =
+            state.source.as_ref().ok_or_else(|| "open-source-data has not run in this instance".to_string())?;
         Ok(f(source))
     })
 }
@@ -230,9 +215,16 @@ fn finish(phase: &str) -> Result<(), String> {
         }
     }
     if fail_how(phase).as_deref() == Some("after-write") {
-        let id = write_marker("written-before-failure", "written before failure")?;
-        log(LogLevel::Info, &format!("wrote {id} before failing in {phase}"));
-        return Err(format!("test failure in {phase}"));
+        return match write_marker("written-before-failure", "written before failure") {
+            Ok(id) => {
+                log(LogLevel::Info, &format!("wrote {id} before failing in {phase}"));
+                Err(format!("test failure in {phase}"))
+            }
+            Err(refused) => {
+                log(LogLevel::Warn, &format!("the write before failing was refused: {refused}"));
+                Err(format!("test failure in {phase} (the write before it was refused: {refused})"))
+            }
+        };
     }
     Ok(())
 }
@@ -280,9 +272,7 @@ fn model_and_category() -> Result<(String, String), String> {
     let ids = lookup_ids()?;
     match (ids.physical_model, ids.category) {
         (Some(model), Some(category)) => Ok((model, category)),
-        _ => Err(format!(
-            "partition \"{PARTITION}\" or category \"{CATEGORY}\" not found under the job subject"
-        )),
+        _ => Err(format!("partition \"{PARTITION}\" or category \"{CATEGORY}\" not found under the job subject")),
     }
 }
 
@@ -298,36 +288,27 @@ fn physical_object(model: &str, category: &str, label: &str) -> String {
 }
 
 fn source_item(id: &str, version: Option<String>, checksum: Option<String>) -> SourceItem {
-    SourceItem {
-        id: id.to_string(),
-        kind: Some("Element".to_string()),
-        scope: None,
-        version,
-        checksum,
-    }
+    SourceItem { id: id.to_string(), kind: Some("Element".to_string()), scope: None, version, checksum }
 }
 
 /// A real write through `update-imodel`, for "after-write" and for leaks: a
-/// Generic:PhysicalObject if the job's model and category exist, else (in phases before
-/// `initialize-job` on a first run) a Subject under the job subject.
+/// Generic:PhysicalObject in the job's model and category, which must exist.
 fn write_marker(item_id: &str, label: &str) -> Result<String, String> {
-    let ids = lookup_ids()?;
-    let props = match (ids.physical_model, ids.category) {
-        (Some(model), Some(category)) => physical_object(&model, &category, label),
-        _ => {
-            let subject = sync::job_subject();
-            json!({
-                "classFullName": "BisCore:Subject",
-                "model": REPOSITORY_MODEL,
-                "parent": { "id": subject, "relClassName": "BisCore:SubjectOwnsSubjects" },
-                "code": { "spec": "bis:Subject", "scope": subject, "value": item_id },
-                "userLabel": label,
-            })
-            .to_string()
-        }
-    };
+    let (model, category) = model_and_category()?;
+    let props = physical_object(&model, &category, label);
     sync::update_imodel(&source_item(item_id, Some("1".to_string()), None), &props)
         .map_err(|e| format!("update-imodel {item_id}: {}", describe(&e)))
+}
+
+/// A hostile act was not stopped: leave a trace in the iModel (element "leaked", userLabel
+/// `label`) and let the phase succeed. If that write is refused, fail with `label` in the error,
+/// so the leak shows either way.
+fn leaked(label: String) -> Result<Option<Result<(), String>>, String> {
+    log(LogLevel::Error, &label);
+    match write_marker("leaked", &label) {
+        Ok(_) => Ok(Some(Ok(()))),
+        Err(refused) => Ok(Some(Err(format!("{label} (the leak element was refused: {refused})")))),
+    }
 }
 
 fn initialize() -> Result<(), String> {
@@ -348,12 +329,9 @@ fn initialize() -> Result<(), String> {
         })
         .to_string()
     };
-    let insert = |props: String| {
-        sync::insert_element(&props).map_err(|e| format!("insert-element: {}", describe(&e)))
-    };
-    let insert_model = |props: String| {
-        sync::insert_model(&props).map_err(|e| format!("insert-model: {}", describe(&e)))
-    };
+    let insert = |props: String| sync::insert_element(&props).map_err(|e| format!("insert-element: {}", describe(&e)));
+    let insert_model =
+        |props: String| sync::insert_model(&props).map_err(|e| format!("insert-model: {}", describe(&e)));
 
     let physical_partition = insert(partition("BisCore:PhysicalPartition", PARTITION))?;
     let physical_model = insert_model(model("BisCore:PhysicalModel", &physical_partition))?;
@@ -392,8 +370,7 @@ fn update_items() -> Result<(), String> {
     let total = items.len() as u64;
     for (done, (id, version, checksum, label)) in items.into_iter().enumerate() {
         let item = source_item(&id, version, checksum);
-        let change = sync::detect_changes(&item)
-            .map_err(|e| format!("detect-changes {id}: {}", describe(&e)))?;
+        let change = sync::detect_changes(&item).map_err(|e| format!("detect-changes {id}: {}", describe(&e)))?;
         match (change.state, change.element_id) {
             (ItemState::Unchanged, Some(element)) => sync::on_element_seen(&element),
             _ => {
@@ -419,8 +396,7 @@ fn hostile(act: &str) -> Result<Option<Result<(), String>>, String> {
                 match std::fs::read(path) {
                     Ok(bytes) => {
                         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(20)]);
-                        write_marker("leaked", &format!("LEAKED:{head}"))?;
-                        return Ok(Some(Ok(())));
+                        return leaked(format!("LEAKED:{head}"));
                     }
                     Err(e) => errors.push(format!("{path}: {e}")),
                 }
@@ -428,17 +404,11 @@ fn hostile(act: &str) -> Result<Option<Result<(), String>>, String> {
             Ok(Some(Err(format!("read-outside blocked: {}", errors.join("; ")))))
         }
         "write-source" => match std::fs::write("/source/evil.txt", "x") {
-            Ok(()) => {
-                write_marker("leaked", "LEAKED:write")?;
-                Ok(Some(Ok(())))
-            }
+            Ok(()) => leaked("LEAKED:write".to_string()),
             Err(e) => Ok(Some(Err(format!("write-source blocked: /source/evil.txt: {e}")))),
         },
         "socket" => match std::net::TcpStream::connect("127.0.0.1:80") {
-            Ok(_) => {
-                write_marker("leaked", "LEAKED:socket")?;
-                Ok(Some(Ok(())))
-            }
+            Ok(_) => leaked("LEAKED:socket".to_string()),
             Err(e) => Ok(Some(Err(format!("socket blocked: 127.0.0.1:80: {e}")))),
         },
         "env" => Ok(Some(Err(format!(
@@ -496,20 +466,16 @@ fn out_of_scope() -> Result<(), String> {
         .to_string(),
     )
     .map(|_| ());
-    let update = sync::update_element(
-        &json!({ "id": ROOT_SUBJECT, "userLabel": "hijacked" }).to_string(),
-    );
+    let update = sync::update_element(&json!({ "id": ROOT_SUBJECT, "userLabel": "hijacked" }).to_string());
     let delete = sync::delete_element("0xe");
 
     let results = [("insert-element", insert), ("update-element", update), ("delete-element", delete)];
     if results.iter().any(|(_, r)| r.is_ok()) {
-        let allowed: Vec<&str> =
-            results.iter().filter(|(_, r)| r.is_ok()).map(|(name, _)| *name).collect();
+        let allowed: Vec<&str> = results.iter().filter(|(_, r)| r.is_ok()).map(|(name, _)| *name).collect();
         log(LogLevel::Error, &format!("out-of-scope writes were allowed: {}", allowed.join(", ")));
         return Ok(());
     }
-    let all_out_of_scope =
-        results.iter().all(|(_, r)| matches!(r, Err(SyncError::OutOfScope(_))));
+    let all_out_of_scope = results.iter().all(|(_, r)| matches!(r, Err(SyncError::OutOfScope(_))));
     let messages: Vec<String> = results
         .iter()
         .map(|(name, r)| match r {
@@ -520,7 +486,7 @@ fn out_of_scope() -> Result<(), String> {
     if all_out_of_scope {
         Err(format!("out-of-scope refused: {}", messages.join("; ")))
     } else {
-        Err(format!("out-of-scope refused with other errors: {}", messages.join("; ")))
+        Err(format!("out-of-scope writes refused with wrong errors: {}", messages.join("; ")))
     }
 }
 
