@@ -11,7 +11,9 @@ TARGET=wasm32-wasip2
 export CARGO_TARGET_DIR="$PWD/target/guest-build"
 OUT=target/guests
 
-if ! rustup target list --installed | grep -qx "$TARGET"; then
+# Read the list first: `grep -q` stopping early would make rustup fail on a closed pipe.
+installed=$(rustup target list --installed)
+if ! grep -qx "$TARGET" <<<"$installed"; then
   rustup target add "$TARGET"
 fi
 

@@ -115,7 +115,12 @@ fn example_connector_synchronizes_again_and_again_changing_only_what_changed() {
     replace_source(&data("site-v2.json"), &source);
     let v2 = run(&connector, &source, &bim, &[]);
     assert!(v2.ok, "{}", v2.stderr);
-    assert_eq!(v2.class("Generic:PhysicalObject"), (1, 3, 2, 0), "{}", v2.stdout);
+    // (inserted, updated, deleted, unchanged): A-0010; A-0003, A-0001 and its kept motor part;
+    // A-0007 and the baseplate part; the six untouched assets.
+    assert_eq!(v2.class("Generic:PhysicalObject"), (1, 3, 2, 6), "{}", v2.stdout);
+    // The group that lost A-0007 is updated in place, its membership row to A-0007 deleted.
+    assert_eq!(v2.class("Generic:Group"), (0, 1, 0, 1), "{}", v2.stdout);
+    assert_eq!(v2.class("BisCore:ElementGroupsMembers"), (0, 0, 1, 0), "{}", v2.stdout);
     let ids = Ids::open(&bim);
     assert_eq!(ids.tracked("Asset", "A-0003"), Some(changed), "the changed element keeps its id");
     assert_eq!(ids.tracked("Asset", "A-0004"), Some(kept));

@@ -271,30 +271,37 @@ fn asset_item(asset: &Asset) -> SourceItem {
     source_item(asset.id.clone(), "Asset", Some(asset.version.to_string()), checksum_of(asset))
 }
 
-/// Writes a group and its membership if it is new or changed. The synchronizer cannot list or
-/// delete relationships, so a changed group is replaced — deleting it takes its old
-/// ElementGroupsMembers rows along — rather than updated in place.
+/// Writes a group and its membership if it is new or changed: the group is updated in place
+/// (it keeps its id) and its ElementGroupsMembers rows are reconciled with the member list.
 fn sync_group(group: &Group, group_model: &str, elements: &HashMap<String, String>) -> Result<ItemState, String> {
     let what = format!("group {}", group.id);
     let item = source_item(format!("group:{}", group.id), "Group", None, checksum_of(group));
     let change = sync::detect_changes(&item).context(&what)?;
     let state = change.state;
-    match state {
-        ItemState::Unchanged => sync::on_element_seen(&tracked_element(change, &what)?),
-        ItemState::Changed => sync::delete_element(&tracked_element(change, &what)?).context(&what)?,
-        ItemState::New => {}
+    if state == ItemState::Unchanged {
+        sync::on_element_seen(&tracked_element(change, &what)?);
+        return Ok(state);
     }
-    if state != ItemState::Unchanged {
-        let id = sync::update_imodel(&item, &props::group(group, group_model).to_string()).context(&what)?;
-        for (priority, member) in group.members.iter().enumerate() {
-            // Members were checked against the assets when the register was parsed.
-            let target = &elements[member];
+    let id = sync::update_imodel(&item, &props::group(group, group_model).to_string()).context(&what)?;
+    // Members were checked against the assets when the register was parsed.
+    let wanted: Vec<&String> = group.members.iter().map(|m| &elements[m]).collect();
+    let existing = sync::find_relationships(MEMBERS, &id).context(&what)?;
+    for (relationship, target) in &existing {
+        if !wanted.contains(&target) {
+            sync::delete_relationship(MEMBERS, relationship).context(&what)?;
+        }
+    }
+    for (priority, (member, target)) in group.members.iter().zip(&wanted).enumerate() {
+        if !existing.iter().any(|(_, t)| t == *target) {
             sync::insert_relationship(&props::group_member(&id, target, priority).to_string())
                 .context(format_args!("{what}: member {member}"))?;
         }
     }
     Ok(state)
 }
+
+/// The relationship between a group and its members.
+const MEMBERS: &str = "BisCore:ElementGroupsMembers";
 
 fn source_item(id: String, kind: &str, version: Option<String>, checksum: String) -> SourceItem {
     SourceItem { id, kind: Some(kind.into()), scope: None, version, checksum: Some(checksum) }

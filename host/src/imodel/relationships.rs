@@ -107,6 +107,37 @@ impl Briefcase {
         Ok(ids.collect::<Result<_, _>>()?)
     }
 
+    /// The relationships of class `class_full_name` (exactly that class) from `source`:
+    /// (relationship id, target id), in id order.
+    pub fn relationships_from(&mut self, class_full_name: &str, source: i64) -> Result<Vec<(i64, i64)>, WriteError> {
+        let class = self.schema.class_by_name(&self.conn, class_full_name)?;
+        let (Some(s), Some(t)) = (
+            class.property("sourceECInstanceId").and_then(|p| p.value_column()),
+            class.property("targetECInstanceId").and_then(|p| p.value_column()),
+        ) else {
+            return Err(WriteError::WrongKindOfClass { class: class.full_name(), expected: "a link-table relationship class" });
+        };
+        let table = &class.tables[s.table];
+        let sql = format!(
+            "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2 ORDER BY 1",
+            table.id_column, t.column, table.name, s.column
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![source, class.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The source element of relationship `id` of class `class_full_name`, if it exists.
+    pub fn relationship_source(&mut self, class_full_name: &str, id: i64) -> Result<Option<i64>, WriteError> {
+        let class = self.schema.class_by_name(&self.conn, class_full_name)?;
+        let Some(s) = class.property("sourceECInstanceId").and_then(|p| p.value_column()) else {
+            return Err(WriteError::WrongKindOfClass { class: class.full_name(), expected: "a link-table relationship class" });
+        };
+        let table = &class.tables[s.table];
+        let sql = format!("SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", s.column, table.name, table.id_column);
+        Ok(rusqlite::OptionalExtension::optional(self.conn.prepare_cached(&sql)?.query_row(rusqlite::params![id, class.id], |r| r.get(0)))?)
+    }
+
     /// Deletes the relationship `id` of class `class_full_name`.
     pub fn delete_relationship(&mut self, class_full_name: &str, id: i64) -> Result<(), WriteError> {
         self.atomically(|b| {

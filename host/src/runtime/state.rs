@@ -215,6 +215,16 @@ impl wit::synchronizer::Host for JobState {
         self.answer(result)
     }
 
+    fn find_relationships(&mut self, class: String, source: String) -> wasmtime::Result<Result<Vec<(String, String)>, SyncError>> {
+        let result = self.sync.find_relationships(&mut self.bim, &class, &source).map(|rows| rows.into_iter().map(|(r, t)| (hex(r), hex(t))).collect());
+        self.answer(result)
+    }
+
+    fn delete_relationship(&mut self, class: String, id: String) -> wasmtime::Result<Result<(), SyncError>> {
+        let result = self.sync.delete_relationship(&mut self.bim, &class, &id);
+        self.answer(result)
+    }
+
     fn find_element_by_code(
         &mut self,
         spec: String,

@@ -74,8 +74,11 @@ impl Synchronizer {
         let Some(aspect) = found.into_iter().next() else {
             return Ok(ChangeResult { state: ItemState::New, element_id: None });
         };
-        self.seen_aspects.insert(aspect.id);
-        Ok(ChangeResult { state: Self::state_of(&item, &aspect), element_id: Some(aspect.element_id) })
+        let state = Self::state_of(&item, &aspect);
+        if self.seen_aspects.insert(aspect.id) && state == ItemState::Unchanged {
+            self.count_unchanged(bim, aspect.element_id)?;
+        }
+        Ok(ChangeResult { state, element_id: Some(aspect.element_id) })
     }
 
     /// Writes the element of an item: insert when untracked, update in place when tracked and
@@ -95,9 +98,9 @@ impl Synchronizer {
         let source = self.single_external_source();
         let id = match found {
             Some(aspect) if Self::state_of(&item, &aspect) == ItemState::Unchanged => {
-                self.seen_aspects.insert(aspect.id);
-                let class = bim.element_class_name(aspect.element_id)?.unwrap_or_default();
-                self.stats.tally(&class).unchanged += 1;
+                if self.seen_aspects.insert(aspect.id) {
+                    self.count_unchanged(bim, aspect.element_id)?;
+                }
                 self.on_element_seen(aspect.element_id);
                 return Ok(aspect.element_id);
             }
@@ -135,6 +138,13 @@ impl Synchronizer {
         element: &Value,
     ) -> Result<i64, SyncError> {
         bim.savepoint(|b| self.update_imodel(b, item, element))
+    }
+
+    /// Counts an item found unchanged (once per run), under its element's class.
+    fn count_unchanged(&mut self, bim: &mut Briefcase, element: i64) -> Result<(), SyncError> {
+        let class = bim.element_class_name(element)?.unwrap_or_default();
+        self.stats.tally(&class).unchanged += 1;
+        Ok(())
     }
 
     fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
@@ -279,6 +289,21 @@ impl Synchronizer {
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
         self.stats.tally(class).inserted += 1;
         Ok(id)
+    }
+
+    /// The relationships of a class from an element of the job: (relationship, target).
+    pub fn find_relationships(&mut self, bim: &mut Briefcase, class: &str, source: &str) -> Result<Vec<(i64, i64)>, SyncError> {
+        Ok(bim.relationships_from(class, parse_id(source, "source")?)?)
+    }
+
+    /// Deletes a relationship whose source lies in the job.
+    pub fn delete_relationship(&mut self, bim: &mut Briefcase, class: &str, id: &str) -> Result<(), SyncError> {
+        let id = parse_id(id, "id")?;
+        let source = bim.relationship_source(class, id)?.ok_or_else(|| SyncError::NotFound(format!("`{class}` relationship {}", hex(id))))?;
+        self.require_in_job(bim, source, "relationship source")?;
+        bim.delete_relationship(class, id)?;
+        self.stats.tally(class).deleted += 1;
+        Ok(())
     }
 
     /// Finds an element by code; `spec` is a code spec name or id.
