@@ -57,7 +57,12 @@ fn main() {
         std::fs::write(&source, serde_json::to_vec(register).unwrap()).unwrap();
         let args = JobArgs::resolve(
             JobFileArgs::default(),
-            Overrides { connector: Some(connector.clone()), source: Some(source.clone()), output: Some(bim.clone()), ..Default::default() },
+            Overrides {
+                connector: Some(connector.clone()),
+                source: Some(source.clone()),
+                output: Some(bim.clone()),
+                ..Default::default()
+            },
         )
         .unwrap();
         let start = Instant::now();
@@ -86,13 +91,27 @@ fn main() {
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!("{:<52} {:>10} {:>12}", "", "seconds", "items/s");
     println!("{:<52} {:>10.3} {:>12.0}", "first run (all new)", first.as_secs_f64(), rate(first));
-    println!("{:<52} {:>10.3} {:>12.0}", "re-run, identical source (document unchanged)", same.as_secs_f64(), rate(same));
-    println!("{:<52} {:>10.3} {:>12.0}", "re-run, touched source (every item detected)", touched.as_secs_f64(), rate(touched));
+    println!(
+        "{:<52} {:>10.3} {:>12.0}",
+        "re-run, identical source (document unchanged)",
+        same.as_secs_f64(),
+        rate(same)
+    );
+    println!(
+        "{:<52} {:>10.3} {:>12.0}",
+        "re-run, touched source (every item detected)",
+        touched.as_secs_f64(),
+        rate(touched)
+    );
     println!("{:<52} {:>10.3} {:>12.0}", "re-run, 1% of items changed", changed.as_secs_f64(), rate(changed));
     println!("{:<52} {:>10} {:>12.0}", "briefcase writer, same rows inserted directly", "", direct);
     println!("{:<52} {:>10} {:>12.0}", "iTwin.js findAllBySource lookups", "", itwinjs);
     println!();
-    println!("cold start (compile): {:.1} ms; warm start (cached, new engine, instantiate, info): {:.1} ms (target < 20 ms)", cold.as_secs_f64() * 1e3, warm.as_secs_f64() * 1e3);
+    println!(
+        "cold start (compile): {:.1} ms; warm start (cached, new engine, instantiate, info): {:.1} ms (target < 20 ms)",
+        cold.as_secs_f64() * 1e3,
+        warm.as_secs_f64() * 1e3
+    );
     println!("peak RSS: {rss} MiB");
     println!("unchanged re-run (touched) vs iTwin.js lookups: {:.1}x (target >= 20x)", rate(touched) / itwinjs);
     println!("first run vs direct insert: {:.2}x the direct time (target <= 2x)", direct / rate(first));
@@ -122,9 +141,13 @@ fn direct_insert_rate(path: &Path, n: usize) -> f64 {
     let mut bim = Briefcase::create(path, &RootSubject::named("direct")).unwrap();
     let (model, category, source) = bim
         .transaction(|b| {
-            let p = b.insert_element(&json!({ "classFullName": "BisCore:PhysicalPartition", "model": "0x1", "parent": { "id": "0x1" },
-                "code": { "spec": "bis:InformationPartitionElement", "scope": "0x1", "value": "P" } }))?;
-            let m = b.insert_model(&json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(p) } }))?;
+            let p = b.insert_element(
+                &json!({ "classFullName": "BisCore:PhysicalPartition", "model": "0x1", "parent": { "id": "0x1" },
+                "code": { "spec": "bis:InformationPartitionElement", "scope": "0x1", "value": "P" } }),
+            )?;
+            let m = b.insert_model(
+                &json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(p) } }),
+            )?;
             let c = b.insert_element(&json!({ "classFullName": "BisCore:SpatialCategory", "model": "0x10",
                 "code": { "spec": "bis:SpatialCategory", "scope": "0x10", "value": "C" } }))?;
             let s = b.insert_element(&json!({ "classFullName": "BisCore:ExternalSource", "model": "0x1" }))?;
@@ -135,8 +158,10 @@ fn direct_insert_rate(path: &Path, n: usize) -> f64 {
     bim.begin().unwrap();
     for i in 0..n {
         let id = bim
-            .insert_element(&json!({ "classFullName": "Generic:PhysicalObject", "model": hex(model), "category": hex(category),
-                "userLabel": format!("asset {i}"), "placement": { "origin": [i as f64, 0.0, 0.0] } }))
+            .insert_element(
+                &json!({ "classFullName": "Generic:PhysicalObject", "model": hex(model), "category": hex(category),
+                "userLabel": format!("asset {i}"), "placement": { "origin": [i as f64, 0.0, 0.0] } }),
+            )
             .unwrap();
         bim.insert_aspect(&json!({ "classFullName": "BisCore:ExternalSourceAspect", "element": { "id": hex(id) },
             "scope": { "id": hex(source) }, "source": { "id": hex(source) }, "identifier": format!("A-{i}"), "kind": "Asset", "version": "1" }))
@@ -150,8 +175,12 @@ fn direct_insert_rate(path: &Path, n: usize) -> f64 {
 
 /// tests/compat/bench-lookup.js: findAllBySource for n aspects; returns lookups/s.
 fn itwinjs_lookups(compat: &PathBuf, n: usize) -> f64 {
-    assert!(compat.join("node_modules/@itwin/core-backend").is_dir(), "run `npm ci --legacy-peer-deps` in tests/compat");
-    let out = Command::new("node").arg("bench-lookup.js").arg(n.to_string()).current_dir(compat).output().expect("node");
+    assert!(
+        compat.join("node_modules/@itwin/core-backend").is_dir(),
+        "run `npm ci --legacy-peer-deps` in tests/compat"
+    );
+    let out =
+        Command::new("node").arg("bench-lookup.js").arg(n.to_string()).current_dir(compat).output().expect("node");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let line = String::from_utf8_lossy(&out.stdout);
     let v: Value = serde_json::from_str(line.lines().last().unwrap_or_default()).unwrap();

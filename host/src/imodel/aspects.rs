@@ -94,7 +94,9 @@ impl Briefcase {
         let sql = self.aspect_queries()?.in_scope.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params![scope, kind], read_aspect_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<ExternalSourceAspectRow> = rows.collect::<Result<_, _>>()?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
     }
 
     /// Every ExternalSourceAspect in the iModel (deletion detection reads them once per job).
@@ -231,8 +233,8 @@ impl Briefcase {
                     .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: name.into() })
             };
             let table = &class.tables[0];
-            let select = format!(
-                "SELECT [{}], {}, {}, {}, {}, {}, {}, {}, {} FROM [{}] WHERE ECClassId = {}",
+            let columns = format!(
+                "SELECT [{}], {}, {}, {}, {}, {}, {}, {}, {} FROM [{}]",
                 table.id_column,
                 col("element")?,
                 col("scope")?,
@@ -243,10 +245,18 @@ impl Briefcase {
                 col("source")?,
                 col("jsonProperties")?,
                 table.name,
-                // A literal, not a parameter: the file's partial indexes on these columns are
-                // declared `WHERE ECClassId = <id>`, and SQLite only uses them for a literal.
-                class.id,
             );
+            // A literal, not a parameter: the file's partial indexes on these columns are
+            // declared `WHERE ECClassId = <id>`, and SQLite only uses them for a literal.
+            let select = format!("{columns} WHERE ECClassId = {}", class.id);
+            // Without statistics SQLite prefers the class-id index for "scope = ? AND kind = ?",
+            // scanning every aspect; name the index that starts with the scope column.
+            let scope_column =
+                class.property("scope").and_then(|p| p.value_column()).map(|c| c.column.clone()).unwrap_or_default();
+            let by_scope = match index_starting_with(&self.conn, &table.name, &scope_column)? {
+                Some(index) => format!("{columns} INDEXED BY [{index}] WHERE ECClassId = {}", class.id),
+                None => select.clone(),
+            };
             self.aspect_queries = Some(AspectQueries {
                 find: format!(
                     "{select} AND {} = ?1 AND {} = ?2 AND {} = ?3",
@@ -255,12 +265,30 @@ impl Briefcase {
                     col("kind")?
                 ),
                 by_element: format!("{select} AND {} = ?1 ORDER BY 1", col("element")?),
-                in_scope: format!("{select} AND {} = ?1 AND {} = ?2 ORDER BY 1", col("scope")?, col("kind")?),
+                // No ORDER BY: it would walk the table in id order; callers sort.
+                in_scope: format!("{by_scope} AND {} = ?1 AND {} = ?2", col("scope")?, col("kind")?),
                 all: format!("{select} ORDER BY 1"),
             });
         }
         Ok(self.aspect_queries.as_ref().expect("just built"))
     }
+}
+
+/// The name of an index on `table` whose first column is `column`, if there is one.
+fn index_starting_with(conn: &rusqlite::Connection, table: &str, column: &str) -> Result<Option<String>, WriteError> {
+    let indexes: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_index_list('{table}')"))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for index in indexes {
+        let first: Option<String> = conn
+            .query_row(&format!("SELECT name FROM pragma_index_info('{index}') WHERE seqno = 0"), [], |r| r.get(0))
+            .optional()?;
+        if first.is_some_and(|c| c.eq_ignore_ascii_case(column)) {
+            return Ok(Some(index));
+        }
+    }
+    Ok(None)
 }
 
 fn read_aspect_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExternalSourceAspectRow> {

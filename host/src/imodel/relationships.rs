@@ -115,27 +115,38 @@ impl Briefcase {
             class.property("sourceECInstanceId").and_then(|p| p.value_column()),
             class.property("targetECInstanceId").and_then(|p| p.value_column()),
         ) else {
-            return Err(WriteError::WrongKindOfClass { class: class.full_name(), expected: "a link-table relationship class" });
+            return Err(WriteError::WrongKindOfClass {
+                class: class.full_name(),
+                expected: "a link-table relationship class",
+            });
         };
         let table = &class.tables[s.table];
         let sql = format!(
-            "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2 ORDER BY 1",
+            "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2",
             table.id_column, t.column, table.name, s.column
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params![source, class.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<(i64, i64)> = rows.collect::<Result<_, _>>()?;
+        rows.sort_unstable();
+        Ok(rows)
     }
 
     /// The source element of relationship `id` of class `class_full_name`, if it exists.
     pub fn relationship_source(&mut self, class_full_name: &str, id: i64) -> Result<Option<i64>, WriteError> {
         let class = self.schema.class_by_name(&self.conn, class_full_name)?;
         let Some(s) = class.property("sourceECInstanceId").and_then(|p| p.value_column()) else {
-            return Err(WriteError::WrongKindOfClass { class: class.full_name(), expected: "a link-table relationship class" });
+            return Err(WriteError::WrongKindOfClass {
+                class: class.full_name(),
+                expected: "a link-table relationship class",
+            });
         };
         let table = &class.tables[s.table];
-        let sql = format!("SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", s.column, table.name, table.id_column);
-        Ok(rusqlite::OptionalExtension::optional(self.conn.prepare_cached(&sql)?.query_row(rusqlite::params![id, class.id], |r| r.get(0)))?)
+        let sql =
+            format!("SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", s.column, table.name, table.id_column);
+        Ok(rusqlite::OptionalExtension::optional(
+            self.conn.prepare_cached(&sql)?.query_row(rusqlite::params![id, class.id], |r| r.get(0)),
+        )?)
     }
 
     /// Deletes the relationship `id` of class `class_full_name`.

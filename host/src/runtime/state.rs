@@ -215,8 +215,15 @@ impl wit::synchronizer::Host for JobState {
         self.answer(result)
     }
 
-    fn find_relationships(&mut self, class: String, source: String) -> wasmtime::Result<Result<Vec<(String, String)>, SyncError>> {
-        let result = self.sync.find_relationships(&mut self.bim, &class, &source).map(|rows| rows.into_iter().map(|(r, t)| (hex(r), hex(t))).collect());
+    fn find_relationships(
+        &mut self,
+        class: String,
+        source: String,
+    ) -> wasmtime::Result<Result<Vec<(String, String)>, SyncError>> {
+        let result = self
+            .sync
+            .find_relationships(&mut self.bim, &class, &source)
+            .map(|rows| rows.into_iter().map(|(r, t)| (hex(r), hex(t))).collect());
         self.answer(result)
     }
 

@@ -292,14 +292,21 @@ impl Synchronizer {
     }
 
     /// The relationships of a class from an element of the job: (relationship, target).
-    pub fn find_relationships(&mut self, bim: &mut Briefcase, class: &str, source: &str) -> Result<Vec<(i64, i64)>, SyncError> {
+    pub fn find_relationships(
+        &mut self,
+        bim: &mut Briefcase,
+        class: &str,
+        source: &str,
+    ) -> Result<Vec<(i64, i64)>, SyncError> {
         Ok(bim.relationships_from(class, parse_id(source, "source")?)?)
     }
 
     /// Deletes a relationship whose source lies in the job.
     pub fn delete_relationship(&mut self, bim: &mut Briefcase, class: &str, id: &str) -> Result<(), SyncError> {
         let id = parse_id(id, "id")?;
-        let source = bim.relationship_source(class, id)?.ok_or_else(|| SyncError::NotFound(format!("`{class}` relationship {}", hex(id))))?;
+        let source = bim
+            .relationship_source(class, id)?
+            .ok_or_else(|| SyncError::NotFound(format!("`{class}` relationship {}", hex(id))))?;
         self.require_in_job(bim, source, "relationship source")?;
         bim.delete_relationship(class, id)?;
         self.stats.tally(class).deleted += 1;
