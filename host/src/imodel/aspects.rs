@@ -99,6 +99,27 @@ impl Briefcase {
         Ok(rows)
     }
 
+    /// [`Briefcase::external_source_aspects_in_scope`], also remembering each element's class
+    /// (so checks and counts that follow need no query per element).
+    pub fn external_source_aspects_in_scope_preloaded(
+        &mut self,
+        scope: i64,
+        kind: &str,
+    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
+        let rows = self.external_source_aspects_in_scope(scope, kind)?;
+        let mut stmt = self.conn.prepare_cached("SELECT ECClassId FROM bis_Element WHERE Id = ?1")?;
+        for row in &rows {
+            if self.known.get("bis_Element", row.element_id).is_none() {
+                if let Some(class) =
+                    rusqlite::OptionalExtension::optional(stmt.query_row([row.element_id], |r| r.get::<_, i64>(0)))?
+                {
+                    self.known.insert("bis_Element", row.element_id, class);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
     /// Every ExternalSourceAspect in the iModel (deletion detection reads them once per job).
     pub fn all_external_source_aspects(&mut self) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
         let sql = self.aspect_queries()?.all.clone();

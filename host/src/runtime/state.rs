@@ -145,14 +145,12 @@ impl wit::synchronizer::Host for JobState {
         &mut self,
         items: Vec<SourceItem>,
     ) -> wasmtime::Result<Result<Vec<ChangeResult>, SyncError>> {
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            match self.sync.detect_changes(&mut self.bim, &item_from_wit(item)) {
-                Ok(c) => out.push(change_to_wit(c)),
-                Err(e) => return self.answer(Err(e)),
-            }
-        }
-        Ok(Ok(out))
+        let items: Vec<sync::SourceItem> = items.into_iter().map(item_from_wit).collect();
+        let result = self
+            .sync
+            .detect_changes_batch(&mut self.bim, &items)
+            .map(|all| all.into_iter().map(change_to_wit).collect());
+        self.answer(result)
     }
 
     fn update_imodel(&mut self, item: SourceItem, element: String) -> wasmtime::Result<Result<String, SyncError>> {

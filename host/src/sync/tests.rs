@@ -350,3 +350,20 @@ fn writes_outside_the_job_subject_are_refused() {
     let scoped_elsewhere = SourceItem { scope: Some(hex(other)), ..Fixture::item("x", None, None) };
     assert!(matches!(f.sync.detect_changes(&mut f.bim, &scoped_elsewhere), Err(SyncError::OutOfScope(_))));
 }
+
+#[test]
+fn batch_detection_answers_like_single_detection() {
+    let mut f = fixture();
+    for i in 0..100 {
+        let props = f.object(&format!("o{i}"));
+        f.write(&Fixture::item(&format!("o{i}"), Some("1"), None), &props);
+    }
+    // Half unchanged, a quarter changed, a quarter new: enough to take the bulk path.
+    let items: Vec<SourceItem> =
+        (0..150).map(|i| Fixture::item(&format!("o{i}"), Some(if i % 4 == 1 { "2" } else { "1" }), None)).collect();
+    let batch = f.sync.detect_changes_batch(&mut f.bim, &items).unwrap();
+    let single: Vec<ChangeResult> = items.iter().map(|i| f.sync.detect_changes(&mut f.bim, i).unwrap()).collect();
+    assert_eq!(batch, single);
+    assert_eq!(batch.iter().filter(|r| r.state == ItemState::New).count(), 50);
+    assert_eq!(batch.iter().filter(|r| r.state == ItemState::Changed).count(), 25);
+}
