@@ -141,7 +141,8 @@ impl Job<'_> {
         self.connector = info.name.clone();
         self.store.data_mut().sync = Synchronizer::new(&info.name, &info.version);
 
-        let config = self.host("write synchronization config", |s| ensure_config_link(s, None))?;
+        let synch_config = self.args.synch_config.clone();
+        let config = self.host("write synchronization config", |s| ensure_config_link(s, synch_config.as_ref()))?;
         let sandbox_source =
             format!("{SOURCE_MOUNT}/{}", self.args.source.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
         self.call("open-source-data", |w, s| w.itwin_connector_connector().call_open_source_data(s, &sandbox_source))?;
