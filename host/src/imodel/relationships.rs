@@ -87,24 +87,8 @@ impl Briefcase {
         source: i64,
         target: i64,
     ) -> Result<Vec<i64>, WriteError> {
-        let class = self.schema.class_by_name(&self.conn, class_full_name)?;
-        let (Some(s), Some(t)) = (
-            class.property("sourceECInstanceId").and_then(|p| p.value_column()),
-            class.property("targetECInstanceId").and_then(|p| p.value_column()),
-        ) else {
-            return Err(WriteError::WrongKindOfClass {
-                class: class.full_name(),
-                expected: "a link-table relationship class",
-            });
-        };
-        let table = &class.tables[s.table];
-        let sql = format!(
-            "SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND [{}] = ?2 AND ECClassId = ?3",
-            table.id_column, table.name, s.column, t.column
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let ids = stmt.query_map(rusqlite::params![source, target, class.id], |r| r.get(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
+        let from = self.relationships_from(class_full_name, source)?;
+        Ok(from.into_iter().filter(|&(_, t)| t == target).map(|(id, _)| id).collect())
     }
 
     /// The relationships of class `class_full_name` (exactly that class) from `source`:
