@@ -363,3 +363,21 @@ fn a_killed_run_loses_nothing_that_was_committed() {
     assert!(killed >= 2, "the runs finished before they could be killed; give them more items");
     check(&bim, &json!({ "counts": { "Generic.PhysicalObject": 2, "BisCore.ExternalSourceAspect": 3 } }));
 }
+
+/// Snapshot runs always write a fresh file: every document is new and nothing is deleted.
+#[test]
+fn snapshot_runs_start_from_a_fresh_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("site.json");
+    replace_source(&data("site-v1.json"), &source);
+    let bim = dir.path().join("snapshot.bim");
+    let first = run(&guest("asset_register"), &source, &bim, &["--db-type", "snapshot"]);
+    assert!(first.ok, "{}", first.stderr);
+    let again = run(&guest("asset_register"), &source, &bim, &["--db-type", "snapshot"]);
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(again.class("Generic:PhysicalObject"), (12, 0, 0, 0), "{}", again.stdout);
+    check(
+        &bim,
+        &json!({ "counts": { "Generic.PhysicalObject": 12, "BisCore.RepositoryLink": 1, "BisCore.Subject": 2 } }),
+    );
+}

@@ -367,3 +367,21 @@ fn batch_detection_answers_like_single_detection() {
     assert_eq!(batch.iter().filter(|r| r.state == ItemState::New).count(), 50);
     assert_eq!(batch.iter().filter(|r| r.state == ItemState::Changed).count(), 25);
 }
+
+#[test]
+fn with_one_recorded_document_aspects_get_its_external_source() {
+    let mut f = fixture();
+    let doc = f
+        .sync
+        .record_document(&mut f.bim, &SourceDocument { docid: "only.json".into(), ..Default::default() })
+        .unwrap();
+    let props = f.object("x");
+    let id = f.write(&Fixture::item("x", Some("1"), None), &props);
+    let aspect = f.bim.external_source_aspects_of(id).unwrap().remove(0);
+    assert_eq!(aspect.source, Some(doc.external_source));
+    // With two documents there is no single default source.
+    f.sync.record_document(&mut f.bim, &SourceDocument { docid: "second.json".into(), ..Default::default() }).unwrap();
+    let props = f.object("y");
+    let id = f.write(&Fixture::item("y", Some("1"), None), &props);
+    assert_eq!(f.bim.external_source_aspects_of(id).unwrap().remove(0).source, None);
+}
