@@ -99,21 +99,7 @@ impl Briefcase {
         if self.txn.is_none() {
             return self.transaction(f);
         }
-        // Cached statements: a savepoint per write is cheap only if it is not parsed every time.
-        self.conn.prepare_cached("SAVEPOINT itwin_host_op")?.execute([])?;
-        match f(self) {
-            Ok(value) => {
-                self.conn.prepare_cached("RELEASE itwin_host_op")?.execute([])?;
-                Ok(value)
-            }
-            Err(e) => {
-                self.conn.prepare_cached("ROLLBACK TO itwin_host_op")?.execute([])?;
-                self.conn.prepare_cached("RELEASE itwin_host_op")?.execute([])?;
-                // A rolled-back insert may have put ids into the cache of rows known to exist.
-                self.known.clear();
-                Err(e)
-            }
-        }
+        self.savepoint(f)
     }
 
     /// Runs `f` under a savepoint of the open transaction: if it fails, everything it wrote is
@@ -123,6 +109,8 @@ impl Briefcase {
         if self.txn.is_none() {
             return Err(WriteError::Invalid("a savepoint needs an open transaction".into()).into());
         }
+        // Cached statements: a savepoint per write is cheap only if it is not parsed every time.
+        // Nested savepoints may share the name: ROLLBACK TO and RELEASE act on the innermost.
         self.conn
             .prepare_cached("SAVEPOINT itwin_host_group")
             .map_err(WriteError::from)?
@@ -141,6 +129,7 @@ impl Briefcase {
                 self.conn
                     .execute_batch("ROLLBACK TO itwin_host_group; RELEASE itwin_host_group")
                     .map_err(WriteError::from)?;
+                // A rolled-back insert may have put ids into the cache of rows known to exist.
                 self.known.clear();
                 Err(e)
             }

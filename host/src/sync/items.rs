@@ -71,16 +71,8 @@ impl Synchronizer {
 
     /// Change detection for one item. A found aspect is marked seen, its element is not.
     pub fn detect_changes(&mut self, bim: &mut Briefcase, item: &SourceItem) -> Result<ChangeResult, SyncError> {
-        let item = self.resolve(bim, item)?;
-        let found = bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?;
-        let Some(aspect) = found.into_iter().next() else {
-            return Ok(ChangeResult { state: ItemState::New, element_id: None });
-        };
-        let state = Self::state_of(&item, &aspect);
-        if self.seen_aspects.insert(aspect.id) && state == ItemState::Unchanged {
-            self.count_unchanged(bim, aspect.element_id)?;
-        }
-        Ok(ChangeResult { state, element_id: Some(aspect.element_id) })
+        let mut one = self.detect_changes_batch(bim, std::slice::from_ref(item))?;
+        Ok(one.remove(0))
     }
 
     /// Change detection for many items. Items sharing a scope and kind are looked up with one
