@@ -5,6 +5,7 @@
 //! runtime that hosts connectors builds on them.
 
 pub mod changes;
+pub mod geometry;
 pub mod imodel;
 pub mod job;
 pub mod runner;

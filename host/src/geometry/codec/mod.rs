@@ -1,0 +1,1 @@
+//! GeometryStreamProps JSON <-> GeometryStream blob.

@@ -1,0 +1,6 @@
+//! Geometry in the iTwin.js wire format (`GeometryStreamProps` JSON): encoding to and decoding
+//! from the binary GeometryStream blobs the native library stores, and the ranges that placement,
+//! the spatial index and project extents need.
+
+pub mod codec;
+pub mod range;

@@ -1,0 +1,1 @@
+//! Ranges of wire-format geometry entries in local coordinates.
