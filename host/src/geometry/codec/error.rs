@@ -1,0 +1,41 @@
+//! Errors of the GeometryStream codec.
+
+/// Why a GeometryStreamProps value could not be encoded, or a blob could not be decoded.
+///
+/// JSON errors name the entry and field the way a caller wrote them (`geom[2].lineString[1]`);
+/// blob errors name the op by its index in the stream and its opcode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GeometryError {
+    /// The JSON does not describe geometry we can store.
+    #[error("{at}: {message}")]
+    Json { at: String, message: String },
+    /// The blob is not a chunked, snappy-compressed GeometryStream.
+    #[error("GeometryStream blob: {0}")]
+    Blob(String),
+    /// One op of the stream is malformed or not supported.
+    #[error("GeometryStream op {index} ({opcode}): {message}")]
+    Op { index: usize, opcode: String, message: String },
+}
+
+impl GeometryError {
+    pub(crate) fn json(at: &str, message: impl Into<String>) -> Self {
+        GeometryError::Json { at: at.to_string(), message: message.into() }
+    }
+
+    pub(crate) fn blob(message: impl Into<String>) -> Self {
+        GeometryError::Blob(message.into())
+    }
+}
+
+/// A failure inside one op's payload, before the op is known to the caller; [`super::decode`]
+/// turns it into [`GeometryError::Op`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PayloadError(pub String);
+
+impl PayloadError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        PayloadError(message.into())
+    }
+}
+
+pub(crate) type PayloadResult<T> = Result<T, PayloadError>;

@@ -1,0 +1,161 @@
+//! Reading GeometryStreamProps JSON strictly: every value checked, every error naming where it
+//! is (`geom[3].cone.start[1]`), unknown fields refused rather than silently dropped the way the
+//! native reader drops them.
+
+use serde_json::{Map, Value};
+
+use super::error::GeometryError;
+use super::math::Xyz;
+
+/// Longest array we accept anywhere (points, indices, colors): a guard against allocating for
+/// absurd input, far above what one element's geometry needs.
+pub(crate) const MAX_ITEMS: usize = 10_000_000;
+
+type Result<T> = std::result::Result<T, GeometryError>;
+
+/// A JSON object being read, with its location for error messages.
+pub(crate) struct Obj<'a> {
+    pub at: String,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Obj<'a> {
+    /// `value` must be an object whose keys are all in `allowed`.
+    pub(crate) fn new(value: &'a Value, at: String, allowed: &[&str]) -> Result<Obj<'a>> {
+        let map = value.as_object().ok_or_else(|| GeometryError::json(&at, "expected an object"))?;
+        if let Some(key) = map.keys().find(|key| !allowed.contains(&key.as_str())) {
+            return Err(GeometryError::json(
+                &at,
+                format!("unknown field `{key}` (expected one of {})", allowed.join(", ")),
+            ));
+        }
+        Ok(Obj { at, map })
+    }
+
+    /// The location of field `key`.
+    pub(crate) fn at(&self, key: &str) -> String {
+        format!("{}.{key}", self.at)
+    }
+
+    /// Field `key`; JSON null counts as absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn required(&self, key: &str) -> Result<&'a Value> {
+        self.get(key).ok_or_else(|| GeometryError::json(&self.at(key), "is required"))
+    }
+
+    pub(crate) fn number(&self, key: &str) -> Result<Option<f64>> {
+        self.get(key).map(|v| number(v, &self.at(key))).transpose()
+    }
+
+    pub(crate) fn required_number(&self, key: &str) -> Result<f64> {
+        number(self.required(key)?, &self.at(key))
+    }
+
+    pub(crate) fn xyz(&self, key: &str) -> Result<Option<Xyz>> {
+        self.get(key).map(|v| xyz(v, &self.at(key))).transpose()
+    }
+
+    pub(crate) fn required_xyz(&self, key: &str) -> Result<Xyz> {
+        xyz(self.required(key)?, &self.at(key))
+    }
+
+    pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>> {
+        self.get(key)
+            .map(|v| v.as_bool().ok_or_else(|| GeometryError::json(&self.at(key), "expected true or false")))
+            .transpose()
+    }
+}
+
+/// A finite number.
+pub(crate) fn number(value: &Value, at: &str) -> Result<f64> {
+    value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| GeometryError::json(at, "not a finite number"))
+}
+
+/// An integer within `min..=max`.
+pub(crate) fn integer(value: &Value, at: &str, min: i64, max: i64) -> Result<i64> {
+    let x = number(value, at)?;
+    if x.fract() != 0.0 || x < min as f64 || x > max as f64 {
+        return Err(GeometryError::json(at, format!("expected an integer from {min} to {max}")));
+    }
+    Ok(x as i64)
+}
+
+/// A point or vector: `[x, y]`, `[x, y, z]` or `{"x":..,"y":..,"z":..}` (z defaults to 0, as
+/// the native reader has it).
+pub(crate) fn xyz(value: &Value, at: &str) -> Result<Xyz> {
+    match value {
+        Value::Array(items) => {
+            if !(2..=3).contains(&items.len()) {
+                return Err(GeometryError::json(at, format!("expected 2 or 3 coordinates, got {}", items.len())));
+            }
+            let mut out = [0.0; 3];
+            for (i, item) in items.iter().enumerate() {
+                out[i] = number(item, &format!("{at}[{i}]"))?;
+            }
+            Ok(out)
+        }
+        Value::Object(_) => {
+            let obj = Obj::new(value, at.to_string(), &["x", "y", "z"])?;
+            Ok([obj.required_number("x")?, obj.required_number("y")?, obj.number("z")?.unwrap_or(0.0)])
+        }
+        _ => Err(GeometryError::json(at, "expected a point: [x, y, z] or {\"x\", \"y\", \"z\"}")),
+    }
+}
+
+/// An array of at most [`MAX_ITEMS`] items.
+pub(crate) fn array<'a>(value: &'a Value, at: &str) -> Result<&'a [Value]> {
+    let items = value.as_array().ok_or_else(|| GeometryError::json(at, "expected an array"))?;
+    check_len(items.len(), at)?;
+    Ok(items)
+}
+
+/// Refuses more than [`MAX_ITEMS`] items.
+pub(crate) fn check_len(len: usize, at: &str) -> Result<()> {
+    if len > MAX_ITEMS {
+        return Err(GeometryError::json(at, format!("{len} items, at most {MAX_ITEMS} allowed")));
+    }
+    Ok(())
+}
+
+/// An array of points, at least `min` of them.
+pub(crate) fn points(value: &Value, at: &str, min: usize) -> Result<Vec<Xyz>> {
+    let items = array(value, at)?;
+    if items.len() < min {
+        return Err(GeometryError::json(at, format!("needs at least {min} point{}", if min == 1 { "" } else { "s" })));
+    }
+    items.iter().enumerate().map(|(i, p)| xyz(p, &format!("{at}[{i}]"))).collect()
+}
+
+/// An array of integers within `min..=max`.
+pub(crate) fn integers(value: &Value, at: &str, min: i64, max: i64) -> Result<Vec<i64>> {
+    let items = array(value, at)?;
+    items.iter().enumerate().map(|(i, x)| integer(x, &format!("{at}[{i}]"), min, max)).collect()
+}
+
+/// An Id64 string ("0x1a"), not zero.
+pub(crate) fn id64(value: &Value, at: &str) -> Result<u64> {
+    let text = value.as_str().ok_or_else(|| GeometryError::json(at, "expected an id string such as \"0x1a\""))?;
+    let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"));
+    match hex.and_then(|h| u64::from_str_radix(h, 16).ok()) {
+        Some(id) if id != 0 => Ok(id),
+        _ => Err(GeometryError::json(at, format!("`{text}` is not a valid id"))),
+    }
+}
+
+/// How ids are written back: lowercase hex without leading zeros, as iTwin.js does.
+pub(crate) fn id64_string(id: u64) -> String {
+    format!("{id:#x}")
+}
+
+/// JSON for a point.
+pub(crate) fn xyz_value(p: Xyz) -> Value {
+    Value::Array(p.iter().map(|x| num(*x)).collect())
+}
+
+/// JSON for a double. Non-finite values cannot be JSON; blobs with them are refused before.
+pub(crate) fn num(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+}

@@ -1,1 +1,0 @@
-//! Ranges of wire-format geometry entries in local coordinates.
