@@ -174,7 +174,7 @@ fn run_connector(args: RunArgs) -> Result<()> {
     let observer = Box::new(ConsoleObserver::new(args.verbose));
     match runner::run(&runtime, &job, observer) {
         Ok(report) => {
-            print_report(&job, &report);
+            print_report(&job, &report, args.verbose);
             Ok(())
         }
         Err(failure) => {
@@ -183,7 +183,7 @@ fn run_connector(args: RunArgs) -> Result<()> {
     }
 }
 
-fn print_report(job: &JobArgs, report: &runner::RunReport) {
+fn print_report(job: &JobArgs, report: &runner::RunReport, verbose: bool) {
     let load = match report.component_origin {
         Origin::Cached => format!("loaded from cache in {:.1} ms", report.component_load.as_secs_f64() * 1e3),
         Origin::Compiled => format!("compiled in {:.2} s", report.component_load.as_secs_f64()),
@@ -206,6 +206,11 @@ fn print_report(job: &JobArgs, report: &runner::RunReport) {
         total.unchanged,
         report.duration.as_secs_f64()
     );
+    if verbose {
+        for (phase, took) in &report.phases {
+            println!("  {phase:<38} {:>10.1} ms", took.as_secs_f64() * 1e3);
+        }
+    }
 }
 
 fn inspect(connector: &Path) -> Result<()> {

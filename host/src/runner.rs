@@ -31,6 +31,8 @@ pub struct RunReport {
     pub component_origin: Origin,
     pub component_load: Duration,
     pub duration: Duration,
+    /// Time spent in each lifecycle call and host step, in order (for `--verbose`).
+    pub phases: Vec<(&'static str, Duration)>,
 }
 
 /// Why a job failed: one line naming the connector, the phase and the cause.
@@ -67,7 +69,8 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
         .map_err(|e| fail("instantiate", e))?;
     store.data_mut().connector_args = args.connector_args.clone();
     let _clock = runtime.start_clock();
-    let mut job = Job { store, world, output, args, forwarded: 0, connector: connector_label.clone() };
+    let mut job =
+        Job { store, world, output, args, forwarded: 0, connector: connector_label.clone(), phases: Vec::new() };
     match job.phases() {
         Ok(mut report) => {
             let state = job.store.into_data();
@@ -133,6 +136,7 @@ struct Job<'a> {
     args: &'a JobArgs,
     forwarded: usize,
     connector: String,
+    phases: Vec<(&'static str, Duration)>,
 }
 
 impl Job<'_> {
@@ -198,6 +202,7 @@ impl Job<'_> {
             component_origin: Origin::Compiled,
             component_load: Duration::ZERO,
             duration: state.started.elapsed(),
+            phases: std::mem::take(&mut self.phases),
         })
     }
 
@@ -208,7 +213,9 @@ impl Job<'_> {
         f: impl FnOnce(&ConnectorWorld, &mut Store<JobState>) -> wasmtime::Result<Result<T, String>>,
     ) -> Result<T, JobFailure> {
         self.store.data_mut().phase = phase;
+        let started = Instant::now();
         let result = f(&self.world, &mut self.store);
+        self.phases.push((phase, started.elapsed()));
         self.forward_output().ok();
         match result {
             Ok(Ok(value)) => Ok(value),
@@ -226,7 +233,10 @@ impl Job<'_> {
         phase: &'static str,
         f: impl FnOnce(&mut JobState) -> Result<T, sync::SyncError>,
     ) -> Result<T, JobFailure> {
-        f(self.store.data_mut()).map_err(|e| self.failure(phase, e.to_string()))
+        let started = Instant::now();
+        let result = f(self.store.data_mut()).map_err(|e| self.failure(phase, e.to_string()));
+        self.phases.push((phase, started.elapsed()));
+        result
     }
 
     fn failure(&self, phase: &str, cause: String) -> JobFailure {

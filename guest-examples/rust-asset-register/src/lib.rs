@@ -19,7 +19,7 @@ use itwin::connector::types::{
     ChangeResult, CodeScope, ConnectorInfo, DeletionMode, DocumentRecord, ItemState, LogLevel, SourceDocument,
     SourceItem, SyncError,
 };
-use register::{checksum, checksum_of, tbgr_color, Asset, Category, Group, Register};
+use register::{checksum, checksum_of, tbgr_color, Asset, Category, Group, Header, Register};
 use serde_json::{json, Value};
 
 wit_bindgen::generate!({ world: "connector-world", path: "../../wit" });
@@ -36,7 +36,9 @@ const GROUPS: &str = "Groups";
 /// What one run knows between lifecycle calls. The host instantiates the component per run and
 /// calls it from one thread, so a thread-local is the whole state.
 struct Session {
-    register: Register,
+    header: Header,
+    /// The parsed register; `None` when the document is unchanged (nothing to write).
+    register: Option<Register>,
     document: DocumentRecord,
     /// Category `id` → element id, filled by `import-definitions` for `update-existing-data`.
     categories: HashMap<String, String>,
@@ -62,30 +64,37 @@ impl Guest for AssetRegister {
 
     fn open_source_data(source: String) -> Result<(), String> {
         let bytes = std::fs::read(&source).map_err(|e| format!("cannot read {source}: {e}"))?;
-        let register = Register::parse(&bytes).map_err(|e| format!("{source}: {e}"))?;
+        // The document is recorded before the items are read: an unchanged register (same
+        // revision, or same bytes) is never parsed, so a re-run costs a hash of the file.
+        let header = Header::parse(&bytes).map_err(|e| format!("{source}: {e}"))?;
         let document = sync::record_document(&SourceDocument {
-            docid: register.register_id.clone(),
-            description: Some(register.name.clone()),
-            last_modified: Some(register.revision.clone()),
+            docid: header.register_id.clone(),
+            description: Some(header.name.clone()),
+            last_modified: Some(header.revision.clone()),
             checksum: Some(checksum(&bytes)),
             url: Some(format!("file://{source}")),
         })
-        .context(format_args!("register {}", register.register_id))?;
+        .context(format_args!("register {}", header.register_id))?;
+        let register = match document.state {
+            ItemState::Unchanged => None,
+            _ => Some(Register::parse(&bytes).map_err(|e| format!("{source}: {e}"))?),
+        };
+        let contents = match &register {
+            Some(r) => format!("{} categories, {} assets, {} groups", r.categories.len(), r.assets.len(), r.groups.len()),
+            None => "not read".into(),
+        };
         log(
             LogLevel::Info,
             format!(
-                "register {} ({}) revision {}: {} categories, {} assets, {} groups; document {} (external source {})",
-                register.register_id,
-                register.name,
-                register.revision,
-                register.categories.len(),
-                register.assets.len(),
-                register.groups.len(),
+                "register {} ({}) revision {}: {contents}; document {} (external source {})",
+                header.register_id,
+                header.name,
+                header.revision,
                 state_name(document.state),
                 document.external_source,
             ),
         );
-        let session = Session { register, document, categories: HashMap::new() };
+        let session = Session { header, register, document, categories: HashMap::new() };
         SESSION.set(Some(session));
         Ok(())
     }
@@ -121,18 +130,20 @@ impl Guest for AssetRegister {
 
     fn import_definitions() -> Result<(), String> {
         with_session(|session| {
-            if skip_unchanged(session) {
+            let Some(register) = changed_register(session) else {
                 return Ok(());
-            }
+            };
             let definitions = job_model(DEFINITIONS)?;
-            let total = session.register.categories.len();
+            let total = register.categories.len();
             let mut counts = Counts::default();
-            for (done, category) in session.register.categories.iter().enumerate() {
+            let mut ids = HashMap::new();
+            for (done, category) in register.categories.iter().enumerate() {
                 let (id, state) = sync_category(category, &definitions)?;
                 counts.add(state);
-                session.categories.insert(category.id.clone(), id);
+                ids.insert(category.id.clone(), id);
                 progress(done + 1, total);
             }
+            session.categories = ids;
             log(LogLevel::Info, format!("categories: {counts}"));
             Ok(())
         })
@@ -140,17 +151,17 @@ impl Guest for AssetRegister {
 
     fn update_existing_data() -> Result<(), String> {
         with_session(|session| {
-            if skip_unchanged(session) {
+            let Some(register) = changed_register(session) else {
                 return Ok(());
-            }
+            };
             let physical = job_model(ASSETS)?;
             let groups = job_model(GROUPS)?;
-            let assets = session.register.assets.len();
-            let total = assets + session.register.groups.len();
-            let elements = sync_assets(session, &physical)?;
+            let assets = register.assets.len();
+            let total = assets + register.groups.len();
+            let elements = sync_assets(register, &session.categories, &physical)?;
             progress(assets, total);
             let mut counts = Counts::default();
-            for (done, group) in session.register.groups.iter().enumerate() {
+            for (done, group) in register.groups.iter().enumerate() {
                 counts.add(sync_group(group, &groups, &elements)?);
                 progress(assets + done + 1, total);
             }
@@ -165,14 +176,13 @@ impl Guest for AssetRegister {
     }
 }
 
-/// An unchanged register (same revision, or same bytes) has nothing to write; the host keeps
-/// the elements of an unchanged document, so they need not be marked seen one by one.
-fn skip_unchanged(session: &Session) -> bool {
-    let unchanged = session.document.state == ItemState::Unchanged;
-    if unchanged {
-        log(LogLevel::Info, format!("register {} is unchanged: nothing to do", session.register.register_id));
+/// The register to write, or `None` when it is unchanged (same revision, or same bytes): the
+/// host keeps the elements of an unchanged document, so they need not be marked seen one by one.
+fn changed_register(session: &Session) -> Option<&Register> {
+    if session.register.is_none() {
+        log(LogLevel::Info, format!("register {} is unchanged: nothing to do", session.header.register_id));
     }
-    unchanged
+    session.register.as_ref()
 }
 
 /// Inserts a partition under the job subject and its model; returns the partition's id.
@@ -222,8 +232,12 @@ fn set_subcategory_color(category: &str, color: &str) -> Result<(), SyncError> {
 
 /// Writes the assets that are new or changed in one batch and marks the others seen; returns
 /// asset id → element id for the groups.
-fn sync_assets(session: &Session, physical: &str) -> Result<HashMap<String, String>, String> {
-    let assets = &session.register.assets;
+fn sync_assets(
+    register: &Register,
+    categories: &HashMap<String, String>,
+    physical: &str,
+) -> Result<HashMap<String, String>, String> {
+    let assets = &register.assets;
     let items: Vec<SourceItem> = assets.iter().map(asset_item).collect();
     let changes = sync::detect_changes_batch(&items).context("assets")?;
     if changes.len() != items.len() {
@@ -241,11 +255,10 @@ fn sync_assets(session: &Session, physical: &str) -> Result<HashMap<String, Stri
             elements.insert(asset.id.clone(), id.clone());
             seen.push(id);
         } else {
-            let category = session
-                .categories
+            let category = categories
                 .get(&asset.category)
                 .ok_or_else(|| format!("asset {}: category {} was not imported", asset.tag, asset.category))?;
-            writes.push((item, props::asset(asset, physical, category).to_string()));
+            writes.push((item, props::asset(asset, physical, category)));
             written.push(asset);
         }
     }

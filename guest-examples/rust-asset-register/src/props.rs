@@ -1,7 +1,8 @@
 //! ElementProps / ModelProps / relationship props in the iTwin.js wire format, as the
 //! synchronizer takes them. Pure functions: nothing here talks to the host.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 use crate::register::{Asset, Category, Group, Part};
 
@@ -9,8 +10,6 @@ use crate::register::{Asset, Category, Group, Part};
 pub const TAG_SPEC: &str = "AssetRegister:Tag";
 pub const PARTITION_SPEC: &str = "bis:InformationPartitionElement";
 const CATEGORY_SPEC: &str = "bis:SpatialCategory";
-/// Namespace of the connector's data in `jsonProperties`.
-const JSON_NAMESPACE: &str = "AssetRegister";
 
 /// A partition under the job subject; `class` is e.g. `BisCore:PhysicalPartition`.
 pub fn partition(class: &str, job_subject: &str, name: &str) -> Value {
@@ -39,36 +38,77 @@ pub fn category(category: &Category, definition_model: &str) -> Value {
     })
 }
 
-/// An asset as a Generic:PhysicalObject coded by its tag, with one child per part. `children` is
-/// always present, even empty, so that removing an asset's last part deletes its child.
-pub fn asset(asset: &Asset, physical_model: &str, category: &str) -> Value {
-    let children: Vec<Value> =
-        asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect();
-    json!({
-        "classFullName": "Generic:PhysicalObject",
-        "model": physical_model,
-        "category": category,
-        "code": { "spec": TAG_SPEC, "scope": physical_model, "value": asset.tag },
-        "userLabel": asset.name,
-        "placement": placement(asset.position, asset.yaw, asset.size),
-        "jsonProperties": { JSON_NAMESPACE: asset.properties },
-        "children": children,
-    })
+/// An asset as a Generic:PhysicalObject coded by its tag, with one child per part, as JSON text.
+/// `children` is always present, even empty, so that removing an asset's last part deletes its
+/// child. Serialised from structs, not built as a `Value`: a first run writes every asset, and
+/// the tree of maps took four times as long.
+pub fn asset(asset: &Asset, physical_model: &str, category: &str) -> String {
+    let props = AssetProps {
+        class_full_name: PHYSICAL_OBJECT,
+        model: physical_model,
+        category,
+        code: Code { spec: TAG_SPEC, scope: physical_model, value: &asset.tag },
+        user_label: &asset.name,
+        placement: placement(asset.position, asset.yaw, asset.size),
+        json_properties: Namespaced { asset_register: &asset.properties },
+        children: asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect(),
+    };
+    serde_json::to_string(&props).expect("asset props serialise")
+}
+
+const PHYSICAL_OBJECT: &str = "Generic:PhysicalObject";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssetProps<'a> {
+    class_full_name: &'static str,
+    model: &'a str,
+    category: &'a str,
+    code: Code<'a>,
+    user_label: &'a str,
+    placement: Placement,
+    json_properties: Namespaced<'a>,
+    children: Vec<PartProps<'a>>,
+}
+
+#[derive(Serialize)]
+struct Code<'a> {
+    spec: &'static str,
+    scope: &'a str,
+    value: &'a str,
+}
+
+/// `jsonProperties` with the connector's data under its namespace, `AssetRegister`.
+#[derive(Serialize)]
+struct Namespaced<'a> {
+    #[serde(rename = "AssetRegister")]
+    asset_register: &'a Map<String, Value>,
 }
 
 /// A part: uncoded (tags belong to assets), matched to its existing child by `childId`.
-fn asset_part(asset: &Asset, part: &Part, physical_model: &str, category: &str) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PartProps<'a> {
+    child_id: &'a str,
+    class_full_name: &'static str,
+    model: &'a str,
+    category: &'a str,
+    user_label: &'a str,
+    placement: Placement,
+}
+
+fn asset_part<'a>(asset: &Asset, part: &'a Part, physical_model: &'a str, category: &'a str) -> PartProps<'a> {
     // Placements are in world coordinates in BIS, also for children: move the part's offset
     // into the asset's rotated frame.
     let origin = add(asset.position, rotate_z(part.offset, asset.yaw));
-    json!({
-        "childId": part.id,
-        "classFullName": "Generic:PhysicalObject",
-        "model": physical_model,
-        "category": category,
-        "userLabel": part.name,
-        "placement": placement(origin, asset.yaw, part.size),
-    })
+    PartProps {
+        child_id: &part.id,
+        class_full_name: PHYSICAL_OBJECT,
+        model: physical_model,
+        category,
+        user_label: &part.name,
+        placement: placement(origin, asset.yaw, part.size),
+    }
 }
 
 pub fn group(group: &Group, group_model: &str) -> Value {
@@ -81,13 +121,31 @@ pub fn group_member(group: &str, member: &str, priority: usize) -> Value {
     props
 }
 
-/// Origin and yaw, with a box standing on the origin, centred on it in plan.
-fn placement(origin: [f64; 3], yaw: f64, [width, depth, height]: [f64; 3]) -> Value {
-    json!({
-        "origin": origin,
-        "angles": { "yaw": yaw },
-        "bbox": { "low": [-width / 2.0, -depth / 2.0, 0.0], "high": [width / 2.0, depth / 2.0, height] },
-    })
+/// Origin and yaw (degrees), with a box standing on the origin, centred on it in plan.
+#[derive(Serialize)]
+struct Placement {
+    origin: [f64; 3],
+    angles: Angles,
+    bbox: Range,
+}
+
+#[derive(Serialize)]
+struct Angles {
+    yaw: f64,
+}
+
+#[derive(Serialize)]
+struct Range {
+    low: [f64; 3],
+    high: [f64; 3],
+}
+
+fn placement(origin: [f64; 3], yaw: f64, [width, depth, height]: [f64; 3]) -> Placement {
+    Placement {
+        origin,
+        angles: Angles { yaw },
+        bbox: Range { low: [-width / 2.0, -depth / 2.0, 0.0], high: [width / 2.0, depth / 2.0, height] },
+    }
 }
 
 fn rotate_z([x, y, z]: [f64; 3], degrees: f64) -> [f64; 3] {

@@ -11,11 +11,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Register {
-    /// Stable identifier of the register: the RepositoryLink's code, so never change it.
+    /// Stable identifier of the register: the RepositoryLink's code, so never change it. Its
+    /// `name` and `revision` are read with the [`Header`].
     pub register_id: String,
-    pub name: String,
-    /// Revision of the whole register; equal revisions mean the file is unchanged.
-    pub revision: String,
     #[serde(default)]
     pub categories: Vec<Category>,
     #[serde(default)]
@@ -71,6 +69,28 @@ pub struct Group {
     pub name: String,
     /// Asset `id`s, in priority order.
     pub members: Vec<String>,
+}
+
+/// The register's identity and revision, read without building its items: enough to record
+/// the document, and all an unchanged register needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    pub register_id: String,
+    /// The RepositoryLink's label and description.
+    pub name: String,
+    /// Revision of the whole register; equal revisions mean the file is unchanged.
+    pub revision: String,
+}
+
+impl Header {
+    pub fn parse(bytes: &[u8]) -> Result<Header, String> {
+        let header: Header = serde_json::from_slice(bytes).map_err(|e| format!("not an asset register: {e}"))?;
+        if header.register_id.trim().is_empty() {
+            return Err("registerId is empty".into());
+        }
+        Ok(header)
+    }
 }
 
 impl Register {
@@ -132,10 +152,10 @@ pub fn tbgr_color(hex: &str) -> Result<u32, String> {
     Ok(b << 16 | g << 8 | r)
 }
 
-/// FNV-1a (64-bit) as 16 hex digits: enough to notice a change, and no dependency.
+/// XXH3 (64-bit) as 16 hex digits: enough to notice a change, and fast enough that hashing a
+/// whole register on every run costs milliseconds.
 pub fn checksum(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    format!("{hash:016x}")
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 /// Checksum of an item's content as JSON.
@@ -148,9 +168,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv1a_matches_reference_values() {
-        assert_eq!(checksum(b""), "cbf29ce484222325");
-        assert_eq!(checksum(b"a"), "af63dc4c8601ec8c");
+    fn checksum_is_xxh3() {
+        // The XXH3-64 of no bytes, from the reference implementation's test vectors.
+        assert_eq!(checksum(b""), "2d06800538d394c2");
+        assert_ne!(checksum(b"a"), checksum(b"b"));
     }
 
     #[test]

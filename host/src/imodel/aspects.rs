@@ -27,8 +27,17 @@ pub struct ExternalSourceAspectRow {
     pub json_properties: Option<String>,
 }
 
+/// What deletion detection needs of an ExternalSourceAspect: whose it is and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AspectProvenance {
+    pub element_id: i64,
+    pub scope: i64,
+    pub source: Option<i64>,
+}
+
 /// The SQL of the ExternalSourceAspect lookups, built once from the file's property map.
 pub(super) struct AspectQueries {
+    provenance: String,
     find: String,
     by_element: String,
     in_scope: String,
@@ -125,6 +134,14 @@ impl Briefcase {
         let sql = self.aspect_queries()?.all.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], read_aspect_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Element, scope and source of every ExternalSourceAspect, in aspect id order.
+    pub fn external_source_aspect_provenance(&mut self) -> Result<Vec<AspectProvenance>, WriteError> {
+        let sql = self.aspect_queries()?.provenance.clone();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| Ok(AspectProvenance { element_id: r.get(0)?, scope: r.get(1)?, source: r.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -289,6 +306,16 @@ impl Briefcase {
                 // No ORDER BY: it would walk the table in id order; callers sort.
                 in_scope: format!("{by_scope} AND {} = ?1 AND {} = ?2", col("scope")?, col("kind")?),
                 all: format!("{select} ORDER BY 1"),
+                // Three integer columns: reading every aspect's strings cost more than the walk.
+                provenance: format!(
+                    "SELECT {}, {}, {} FROM [{}] WHERE ECClassId = {} ORDER BY [{}]",
+                    col("element")?,
+                    col("scope")?,
+                    col("source")?,
+                    table.name,
+                    class.id,
+                    table.id_column
+                ),
             });
         }
         Ok(self.aspect_queries.as_ref().expect("just built"))

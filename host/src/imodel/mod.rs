@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use aspects::ExternalSourceAspectRow;
+pub use aspects::{AspectProvenance, ExternalSourceAspectRow};
 pub use codes::CodeScopeType;
 pub use ecschema::{ClassInfo, SchemaCache};
 pub use error::{OpenError, WriteError};

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{DeletionMode, ItemState, SyncError, Synchronizer};
-use crate::imodel::{Briefcase, ExternalSourceAspectRow, TreeRow};
+use crate::imodel::{AspectProvenance, Briefcase, TreeRow};
 
 impl Synchronizer {
     /// Deletes tracked elements (elements with an ExternalSourceAspect) that this run did not
@@ -21,11 +21,11 @@ impl Synchronizer {
         let doomed = match mode {
             DeletionMode::None => return Ok(0),
             DeletionMode::Channel => {
-                let aspects = bim.all_external_source_aspects()?;
+                let aspects = bim.external_source_aspect_provenance()?;
                 self.unseen_in_channel(bim, &aspects)?
             }
             DeletionMode::File => {
-                let aspects = bim.all_external_source_aspects()?;
+                let aspects = bim.external_source_aspect_provenance()?;
                 let changed: Vec<i64> =
                     self.documents().filter(|d| d.state == ItemState::Changed).map(|d| d.repository_link).collect();
                 self.unseen_in_files(bim, &aspects, changed)?
@@ -40,7 +40,7 @@ impl Synchronizer {
     /// Tracked elements, and whether a document found unchanged this run vouches for them: by
     /// the aspect's source, else by its scope (a document's RepositoryLink); an element of no
     /// known document is vouched for when any document is unchanged (the framework's rule).
-    fn tracked_in_channel(&self, aspects: &[ExternalSourceAspectRow]) -> HashMap<i64, bool> {
+    fn tracked_in_channel(&self, aspects: &[AspectProvenance]) -> HashMap<i64, bool> {
         let mut unchanged_sources = HashSet::new();
         let mut unchanged_links = HashSet::new();
         let mut other_links = HashSet::new();
@@ -69,7 +69,7 @@ impl Synchronizer {
     /// Walks the job subject's tree (children, then sub-model contents) top down: an unseen
     /// tracked element is deleted with its subtree; seen, kept and untracked elements are walked
     /// into.
-    fn unseen_in_channel(&self, bim: &Briefcase, aspects: &[ExternalSourceAspectRow]) -> Result<Vec<i64>, SyncError> {
+    fn unseen_in_channel(&self, bim: &Briefcase, aspects: &[AspectProvenance]) -> Result<Vec<i64>, SyncError> {
         let tracked = self.tracked_in_channel(aspects);
         // (element, scope) of every aspect: a child tracked under its parent has (child, parent).
         let scoped: HashSet<(i64, i64)> = aspects.iter().map(|a| (a.element_id, a.scope)).collect();
@@ -121,7 +121,7 @@ impl Synchronizer {
     fn unseen_in_files(
         &self,
         bim: &Briefcase,
-        aspects: &[ExternalSourceAspectRow],
+        aspects: &[AspectProvenance],
         changed_links: Vec<i64>,
     ) -> Result<Vec<i64>, SyncError> {
         let mut by_scope: HashMap<i64, Vec<i64>> = HashMap::new();

@@ -106,6 +106,7 @@ impl Synchronizer {
                 None => bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next(),
             };
             let Some(aspect) = aspect else {
+                self.detected_new.insert((item.scope, item.kind.clone(), item.id.clone()));
                 out.push(ChangeResult { state: ItemState::New, element_id: None });
                 continue;
             };
@@ -122,6 +123,52 @@ impl Synchronizer {
     /// changed, only marked seen when unchanged. Returns the element id.
     pub fn update_imodel(&mut self, bim: &mut Briefcase, item: &SourceItem, element: &Value) -> Result<i64, SyncError> {
         let item = self.resolve(bim, item)?;
+        let found = self.tracking_aspect(bim, &item)?;
+        self.write_item(bim, &item, found, element)
+    }
+
+    /// [`Synchronizer::update_imodel`] as one unit: a failure (say, in a child) leaves nothing
+    /// of the item written. A new item without children is one element insert and one aspect
+    /// insert, each atomic by itself, so it goes without the savepoint, whose page copies cost
+    /// about a sixth of a first run (1.3 s of 8.8 s for 100,000 items).
+    pub fn update_imodel_atomically(
+        &mut self,
+        bim: &mut Briefcase,
+        item: &SourceItem,
+        element: &Value,
+    ) -> Result<i64, SyncError> {
+        let item = self.resolve(bim, item)?;
+        let found = self.tracking_aspect(bim, &item)?;
+        let childless = match element.get(CHILDREN) {
+            None | Some(Value::Null) => true,
+            Some(Value::Array(children)) => children.is_empty(),
+            Some(_) => false,
+        };
+        if found.is_none() && childless {
+            return self.write_item(bim, &item, None, element);
+        }
+        bim.savepoint(|b| self.write_item(b, &item, found, element))
+    }
+
+    /// The aspect that tracks an item, if any (the first one, as the framework takes it).
+    fn tracking_aspect(
+        &mut self,
+        bim: &mut Briefcase,
+        item: &Resolved,
+    ) -> Result<Option<ExternalSourceAspectRow>, SyncError> {
+        if self.detected_new.contains(&(item.scope, item.kind.clone(), item.id.clone())) {
+            return Ok(None);
+        }
+        Ok(bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next())
+    }
+
+    fn write_item(
+        &mut self,
+        bim: &mut Briefcase,
+        item: &Resolved,
+        found: Option<ExternalSourceAspectRow>,
+        element: &Value,
+    ) -> Result<i64, SyncError> {
         let mut props = element.clone();
         let obj = props
             .as_object_mut()
@@ -131,10 +178,10 @@ impl Synchronizer {
             Some(Value::Array(c)) => c,
             Some(_) => return Err(SyncError::InvalidProps("`children` must be an array of element props".into())),
         };
-        let found = bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next();
         let source = self.single_external_source();
+        let tracked = found.is_some();
         let id = match found {
-            Some(aspect) if Self::state_of(&item, &aspect) == ItemState::Unchanged => {
+            Some(aspect) if Self::state_of(item, &aspect) == ItemState::Unchanged => {
                 if self.seen_aspects.insert(aspect.id) {
                     self.count_unchanged(bim, aspect.element_id)?;
                 }
@@ -151,30 +198,29 @@ impl Synchronizer {
                 aspect.element_id
             }
             None => {
-                let id = self.insert_tracked(bim, &props)?;
-                bim.insert_aspect(&json!({
+                let (class, id) = self.insert_tracked(bim, &props)?;
+                let aspect = bim.insert_aspect(&json!({
                     "classFullName": "BisCore:ExternalSourceAspect",
                     "element": { "id": hex(id) }, "scope": { "id": hex(item.scope) },
                     "source": source.map(|s| json!({ "id": hex(s) })),
                     "identifier": item.id, "kind": item.kind, "version": item.version, "checksum": item.checksum,
-                }))?;
+                }));
+                if let Err(e) = aspect {
+                    // Without its aspect the element would be untracked: take it back out.
+                    bim.delete_element(id)?;
+                    self.stats.tally(&class).inserted -= 1;
+                    return Err(e.into());
+                }
+                self.detected_new.remove(&(item.scope, item.kind.clone(), item.id.clone()));
                 id
             }
         };
         self.on_element_seen(id);
-        self.write_children(bim, id, &item, children)?;
+        // A new element has no children yet, so there is nothing to match when none are given.
+        if tracked || !children.is_empty() {
+            self.write_children(bim, id, item, children)?;
+        }
         Ok(id)
-    }
-
-    /// [`Synchronizer::update_imodel`] as one unit: a failure (say, in a child) leaves nothing
-    /// of the item written.
-    pub fn update_imodel_atomically(
-        &mut self,
-        bim: &mut Briefcase,
-        item: &SourceItem,
-        element: &Value,
-    ) -> Result<i64, SyncError> {
-        bim.savepoint(|b| self.update_imodel(b, item, element))
     }
 
     /// Counts an item found unchanged (once per run), under its element's class.
@@ -184,13 +230,14 @@ impl Synchronizer {
         Ok(())
     }
 
-    fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
+    /// Inserts an element of the job; returns its class as given and its id.
+    fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<(String, i64), SyncError> {
         self.require_in_job(bim, Self::owner_of_new(props)?, "the new element's parent or model")?;
         let id = bim.insert_element(props)?;
-        let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
-        self.stats.tally(class).inserted += 1;
+        let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default().to_owned();
+        self.stats.tally(&class).inserted += 1;
         self.in_scope.insert(id, true);
-        Ok(id)
+        Ok((class, id))
     }
 
     /// Updates a tracked element in place. Changing its class is refused (delete + insert is the
@@ -274,7 +321,7 @@ impl Synchronizer {
                 "`children` is for update-imodel; insert children with their own `parent`".into(),
             ));
         }
-        let id = self.insert_tracked(bim, props)?;
+        let (_, id) = self.insert_tracked(bim, props)?;
         self.on_element_seen(id);
         Ok(id)
     }

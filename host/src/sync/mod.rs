@@ -98,6 +98,10 @@ pub struct Synchronizer {
     documents: HashMap<String, RecordedDocument>,
     seen_elements: HashSet<i64>,
     seen_aspects: HashSet<i64>,
+    /// (scope, kind, identifier) of items change detection found untracked this run, so that
+    /// writing them needs no second lookup. Only aspects the synchronizer writes itself can
+    /// make such a key tracked, and it takes the key out when it does.
+    detected_new: HashSet<(i64, String, String)>,
     /// Elements known to lie under the job subject (or not).
     in_scope: HashMap<i64, bool>,
     stats: Stats,
@@ -114,6 +118,7 @@ impl Synchronizer {
             documents: HashMap::new(),
             seen_elements: HashSet::new(),
             seen_aspects: HashSet::new(),
+            detected_new: HashSet::new(),
             in_scope: HashMap::new(),
             stats: Stats::default(),
         }
@@ -129,8 +134,9 @@ impl Synchronizer {
         self.in_scope.insert(id, true);
     }
 
-    /// Marks an element as present in the source this run: deletion detection keeps it and
-    /// everything it owns.
+    /// Marks an element as present in the source this run: deletion detection keeps it, and
+    /// the children tracked under it (written through its `children`); what lies in its
+    /// sub-model is judged on its own.
     pub fn on_element_seen(&mut self, id: i64) {
         if self.seen_elements.insert(id) {
             self.stats.seen += 1;
