@@ -20,7 +20,24 @@ fn the_example_run_makes_an_imodel_itwinjs_reads() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("20 inserted, 0 updated, 0 deleted"), "{stdout}");
 
+    // The pumps carry geometry: iTwin.js must make of each `geom` what it reads from our streams.
+    let example = include_str!("../host/examples/site.jsonl");
+    let conn = rusqlite::Connection::open_with_flags(&bim, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut geometry = Vec::new();
+    for line in example.lines().filter(|l| l.starts_with('{')) {
+        let change: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(geom) = change["props"].get("geom") {
+            let code = change["props"]["code"]["value"].as_str().unwrap();
+            let id: i64 =
+                conn.query_row("SELECT Id FROM bis_Element WHERE CodeValue = ?1", [code], |r| r.get(0)).unwrap();
+            geometry.push(json!({ "id": format!("{id:#x}"), "input": geom }));
+        }
+    }
+    drop(conn);
+    assert_eq!(geometry.len(), 3);
     let expected = json!({
+        "geometry": geometry,
+        "checkExtents": true,
         "counts": {
             "Generic.PhysicalObject": 3, "BisCore.ExternalSourceAspect": 3, "Generic.Group": 1,
             "BisCore.ElementGroupsMembers": 2, "BisCore.ElementHasLinks": 1, "BisCore.Subject": 2,

@@ -136,7 +136,8 @@ fn register(n: usize) -> Value {
     })
 }
 
-/// The briefcase writer inserting n PhysicalObjects with an aspect each (the briefcase bench's rows).
+/// The briefcase writer inserting n PhysicalObjects with a box and an aspect each (the rows the
+/// example connector writes for the bench register).
 fn direct_insert_rate(path: &Path, n: usize) -> f64 {
     let mut bim = Briefcase::create(path, &RootSubject::named("direct")).unwrap();
     let (model, category, source) = bim
@@ -160,7 +161,10 @@ fn direct_insert_rate(path: &Path, n: usize) -> f64 {
         let id = bim
             .insert_element(
                 &json!({ "classFullName": "Generic:PhysicalObject", "model": hex(model), "category": hex(category),
-                "userLabel": format!("asset {i}"), "placement": { "origin": [i as f64, 0.0, 0.0] } }),
+                "userLabel": format!("asset {i}"), "placement": { "origin": [i as f64, 0.0, 0.0] },
+                // The example connector's 1 m box, so both sides encode the same geometry.
+                "geom": [{ "box": { "baseOrigin": [-0.5, -0.5, 0.0], "baseX": 1.0, "baseY": 1.0,
+                    "topOrigin": [-0.5, -0.5, 1.0], "capped": true } }] }),
             )
             .unwrap();
         bim.insert_aspect(&json!({ "classFullName": "BisCore:ExternalSourceAspect", "element": { "id": hex(id) },

@@ -11,3 +11,4 @@ pub mod job;
 pub mod runner;
 pub mod runtime;
 pub mod sync;
+pub mod views;

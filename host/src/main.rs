@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use itwin_host::imodel::{Briefcase, OpenError, RootSubject, WriteError};
+use itwin_host::imodel::{Briefcase, OpenError, ReadOptions, RootSubject, WriteError};
 use itwin_host::job::{JobArgs, Overrides};
 use itwin_host::runner::{self, JobFailure};
 use itwin_host::runtime::{ComponentCache, JobObserver, LogLevel, LogLine, Origin, Runtime};
@@ -22,6 +22,7 @@ const AFTER_HELP: &str = "Examples:
   itwin-host apply site.bim                       write the built-in example (an asset register)
   itwin-host apply site.bim changes.jsonl         apply your own change file, all or nothing
   itwin-host show site.bim 0x14                   print an element as iTwin.js wire-format JSON
+  itwin-host show site.bim 0x1b --geometry        the same, with its geometry stream (`geom`)
   itwin-host info site.bim                        profile versions, extents and element counts";
 
 /// Writes real iModels (.bim) that iTwin.js opens; runs iTwin connectors as sandboxed components.
@@ -65,6 +66,9 @@ enum Command {
         file: PathBuf,
         /// The element id, e.g. 0x14.
         id: String,
+        /// Include the geometry stream (`geom`) of 3d elements and geometry parts.
+        #[arg(long, short)]
+        geometry: bool,
     },
     /// Print an iModel's profile versions, project extents and element counts per class.
     Info {
@@ -138,10 +142,13 @@ fn run(cli: Cli) -> Result<()> {
             println!("created {} (root subject {name:?})", file.display());
         }
         Command::Apply { file, changes } => apply(&file, changes.as_deref())?,
-        Command::Show { file, id } => {
+        Command::Show { file, id, geometry } => {
             let mut bim = Briefcase::open(&file)?;
             let id = itwin_host::imodel::id64::parse(&id, "id")?;
-            let props = bim.element_props(id)?.with_context(|| format!("no element {id:#x} in {}", file.display()))?;
+            let options = ReadOptions { want_geometry: geometry };
+            let props = bim
+                .element_props_with(id, options)?
+                .with_context(|| format!("no element {id:#x} in {}", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&props)?);
         }
         Command::Info { file } => info(&file)?,

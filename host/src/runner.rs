@@ -16,6 +16,7 @@ use crate::runtime::{
     ConnectorWorld, DeletionMode, GuestOutput, JobObserver, JobState, LogLevel, LogLine, Origin, Runtime, SOURCE_MOUNT,
 };
 use crate::sync::{self, Stats, Synchronizer};
+use crate::views;
 
 /// The code value of the SynchronizationConfigLink all sources share (as the framework has it).
 const SYNCH_CONFIG: &str = "SynchConfig";
@@ -144,6 +145,12 @@ impl Job<'_> {
         let info = self.call("info", |w, s| w.itwin_connector_connector().call_info(s).map(Ok))?;
         self.connector = info.name.clone();
         self.store.data_mut().sync = Synchronizer::new(&info.name, &info.version);
+        // Connectors send source coordinates; the synchronizer shifts them by the global origin.
+        self.host("read global origin", |s| {
+            let origin = s.bim.spatial_frame()?.global_origin;
+            s.sync.set_global_origin(origin);
+            Ok(())
+        })?;
 
         let synch_config = self.args.synch_config.clone();
         let config = self.host("write synchronization config", |s| ensure_config_link(s, synch_config.as_ref()))?;
@@ -183,6 +190,7 @@ impl Job<'_> {
                 s.sync.delete_unseen(&mut s.bim, mode)?;
                 Ok(())
             })?;
+            self.host("write default view", |s| views::write_job_view(&mut s.bim, &mut s.sync, &subject_name))?;
             self.host("finish documents", |s| {
                 s.sync.finish_documents(&mut s.bim)?;
                 let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
@@ -354,8 +362,8 @@ fn ensure_job_subject(
     Ok((id, true))
 }
 
-/// Removes everything of the job: its subject tree, its documents' RepositoryLinks and
-/// ExternalSources, and the config link if no other source still uses it.
+/// Removes everything of the job: its subject tree (its view included), its documents'
+/// RepositoryLinks and ExternalSources, and the config link if no other source still uses it.
 fn unmap(state: &mut JobState, subject: i64, config: i64) -> Result<(), sync::SyncError> {
     state.sync.delete_tracked_subtree(&mut state.bim, subject)?;
     let documents: Vec<sync::DocumentRecord> = state.sync.documents().collect();
@@ -376,5 +384,6 @@ fn unmap(state: &mut JobState, subject: i64, config: i64) -> Result<(), sync::Sy
     if still_used.map_err(|e| sync::SyncError::HostFailure(e.to_string()))? == 0 {
         state.sync.delete_tracked_subtree(&mut state.bim, config)?;
     }
-    Ok(())
+    // The job's view went with its subject tree; the default view may have been it.
+    views::repair_default_view(&mut state.bim)
 }

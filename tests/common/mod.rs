@@ -3,5 +3,7 @@
 
 pub mod compat;
 pub mod fixture;
+pub mod inflate;
+pub mod png;
 pub mod run;
 pub mod snapshot;

@@ -5,7 +5,9 @@
 // (when expected.edit is given) and checks the result again.
 // Prints "ok <name>" / "FAIL <name>: <why>" per check; exits 1 if any failed.
 const fs = require("fs");
-const { SnapshotDb, StandaloneDb, ExternalSourceAspect, SpatialCategory } = require("@itwin/core-backend");
+const os = require("os");
+const path = require("path");
+const { SnapshotDb, StandaloneDb, ExternalSourceAspect, SpatialCategory, GeometryPart } = require("@itwin/core-backend");
 const { Id64 } = require("@itwin/core-bentley");
 const { SubCategoryAppearance, Placement3d } = require("@itwin/core-common");
 const {
@@ -76,6 +78,18 @@ async function checkContents(c, db, exp) {
       const tol = (v) => 1e-6 * Math.max(1, Math.abs(v));
       want.forEach((w, i) => assert(Math.abs(w - got[i]) <= tol(w), `range ${JSON.stringify(got)} != iTwin.js ${JSON.stringify(want)}`));
       assert(db.projectExtents.containsRange(range), `project extents ${JSON.stringify(db.projectExtents.toJSON())} do not cover ${JSON.stringify(range.toJSON())}`);
+    });
+  }
+
+  if (exp.checkExtents) {
+    // iTwin.js's own extents of everything in the spatial index (outliers included) must lie
+    // within the project extents we maintain. The index holds 32-bit floats rounded outward.
+    await c.check("project extents cover computeProjectExtents", () => {
+      const full = db.computeProjectExtents({ reportExtentsWithOutliers: true }).extentsWithOutliers;
+      const ours = db.projectExtents;
+      const tol = (v) => 1e-6 * Math.max(1, Math.abs(v));
+      const inside = ["x", "y", "z"].every((a) => ours.low[a] - full.low[a] <= tol(full.low[a]) && full.high[a] - ours.high[a] <= tol(full.high[a]));
+      assert(inside, `project extents ${JSON.stringify(ours.toJSON())} do not cover ${JSON.stringify(full.toJSON())}`);
     });
   }
 
@@ -155,6 +169,67 @@ async function checkContents(c, db, exp) {
   }
 
   await checkIntegrity(c, db, "");
+}
+
+/**
+ * exp.geometry: [{ id, input, geom? }] for elements and GeometryParts written from `input` (the
+ * GeometryStreamProps given to the writer). On a scratch copy, iTwin.js inserts `input` itself
+ * into a new element of the same class, model, category and placement (or a new part), and what
+ * it reads from our stream must equal what it reads from its own, within 1e-9: the geometry
+ * (getElementProps wantGeometry) and the box (placement.bbox, a part's bbox). `geom`, when given,
+ * is what our reader returned, and must equal what iTwin.js reads too. An element whose input
+ * holds no geometry must, like iTwin.js's, have no box and no spatial index row.
+ */
+async function checkGeometry(c, file, exp) {
+  if (!exp.geometry?.length) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "itwin-host-geometry-check-"));
+  const copy = path.join(dir, "scratch.bim");
+  fs.copyFileSync(file, copy);
+  let db;
+  try {
+    if (!await c.check("open scratch copy for geometry", () => { db = StandaloneDb.openFile(copy); }))
+      return;
+    let scratchCount = 0;
+    for (const g of exp.geometry) {
+      await c.check(`geometry ${g.id}`, async () => {
+        const id = normId(g.id);
+        const actual = db.elements.getElementProps({ id, wantGeometry: true });
+        const isPart = db.elements.getElement(id) instanceof GeometryPart;
+        const props = isPart
+          ? { classFullName: actual.classFullName, model: actual.model,
+            code: GeometryPart.createCode(db, actual.model, `itwin-host-scratch-${scratchCount++}`) }
+          : { classFullName: actual.classFullName, model: actual.model, category: actual.category,
+            code: { spec: "0x1", scope: "0x1", value: "" },
+            placement: { origin: actual.placement.origin, angles: actual.placement.angles } };
+        const scratchId = db.elements.insertElement({ ...props, geom: structuredClone(g.input) });
+        const scratch = db.elements.getElementProps({ id: scratchId, wantGeometry: true });
+        const problems = [];
+        const compare = (what, want, got) => {
+          const d = diff(normDeep(want), normDeep(got), what);
+          if (d) problems.push(d);
+        };
+        compare("geom (iTwin.js from the input vs from our stream)", scratch.geom, actual.geom);
+        if (isPart)
+          compare("bbox", scratch.bbox, actual.bbox);
+        else
+          compare("placement.bbox", scratch.placement?.bbox, actual.placement?.bbox);
+        if (g.geom !== undefined)
+          compare("geom (our reader vs iTwin.js)", g.geom, actual.geom);
+        if (!isPart && scratch.geom === undefined) {
+          const rows = await query(db, "SELECT ECInstanceId FROM bis.SpatialIndex WHERE ECInstanceId=?", [id]);
+          if (rows.length !== 0) problems.push("an element without geometry has a spatial index row");
+        }
+        assert(problems.length === 0, problems.join("; "));
+        return actual.geom ? `${actual.geom.length} entries` : "no geometry";
+      });
+    }
+  } finally {
+    if (db) {
+      db.abandonChanges();
+      db.close();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Edits like a second connector run would; returns what to verify after reopening, or undefined. */
@@ -293,6 +368,7 @@ run(async () => {
     } finally {
       db.close();
     }
+    await checkGeometry(c, file, exp);
     const made = await editAndCheck(c, file, exp);
     if (made)
       await verifyEdit(c, file, exp, made);

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::register::{Asset, Category, Group, Part};
+use crate::register::{Asset, Category, Group, Part, Shape};
 
 /// Code spec of asset tags; model-scoped, so two registers in one iModel may reuse a tag.
 pub const TAG_SPEC: &str = "AssetRegister:Tag";
@@ -49,7 +49,8 @@ pub fn asset(asset: &Asset, physical_model: &str, category: &str) -> String {
         category,
         code: Code { spec: TAG_SPEC, scope: physical_model, value: &asset.tag },
         user_label: &asset.name,
-        placement: placement(asset.position, asset.yaw, asset.size),
+        placement: placement(asset.position, asset.yaw),
+        geom: [solid(asset.shape, asset.size)],
         json_properties: Namespaced { asset_register: &asset.properties },
         children: asset.parts.iter().map(|part| asset_part(asset, part, physical_model, category)).collect(),
     };
@@ -67,6 +68,7 @@ struct AssetProps<'a> {
     code: Code<'a>,
     user_label: &'a str,
     placement: Placement,
+    geom: [Solid; 1],
     json_properties: Namespaced<'a>,
     children: Vec<PartProps<'a>>,
 }
@@ -95,6 +97,7 @@ struct PartProps<'a> {
     category: &'a str,
     user_label: &'a str,
     placement: Placement,
+    geom: [Solid; 1],
 }
 
 fn asset_part<'a>(asset: &Asset, part: &'a Part, physical_model: &'a str, category: &'a str) -> PartProps<'a> {
@@ -107,7 +110,8 @@ fn asset_part<'a>(asset: &Asset, part: &'a Part, physical_model: &'a str, catego
         model: physical_model,
         category,
         user_label: &part.name,
-        placement: placement(origin, asset.yaw, part.size),
+        placement: placement(origin, asset.yaw),
+        geom: [solid(part.shape, part.size)],
     }
 }
 
@@ -121,12 +125,11 @@ pub fn group_member(group: &str, member: &str, priority: usize) -> Value {
     props
 }
 
-/// Origin and yaw (degrees), with a box standing on the origin, centred on it in plan.
+/// Origin and yaw (degrees). The host computes the element-aligned box from the geometry.
 #[derive(Serialize)]
 struct Placement {
     origin: [f64; 3],
     angles: Angles,
-    bbox: Range,
 }
 
 #[derive(Serialize)]
@@ -134,17 +137,58 @@ struct Angles {
     yaw: f64,
 }
 
-#[derive(Serialize)]
-struct Range {
-    low: [f64; 3],
-    high: [f64; 3],
+fn placement(origin: [f64; 3], yaw: f64) -> Placement {
+    Placement { origin, angles: Angles { yaw } }
 }
 
-fn placement(origin: [f64; 3], yaw: f64, [width, depth, height]: [f64; 3]) -> Placement {
-    Placement {
-        origin,
-        angles: Angles { yaw },
-        bbox: Range { low: [-width / 2.0, -depth / 2.0, 0.0], high: [width / 2.0, depth / 2.0, height] },
+/// A `geom` entry in iTwin.js's GeometryStreamProps form, in the element's local coordinates.
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Solid {
+    Box(BoxProps),
+    Cylinder(CylinderProps),
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BoxProps {
+    base_origin: [f64; 3],
+    base_x: f64,
+    base_y: f64,
+    top_origin: [f64; 3],
+    capped: bool,
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+struct CylinderProps {
+    start: [f64; 3],
+    end: [f64; 3],
+    radius: f64,
+    capped: bool,
+}
+
+/// The solid of `shape` filling the box `[width, depth, height]` that stands on the local
+/// origin, centred on it in plan.
+fn solid(shape: Shape, [width, depth, height]: [f64; 3]) -> Solid {
+    let (x, y) = (width / 2.0, depth / 2.0);
+    match shape {
+        Shape::Box => Solid::Box(BoxProps {
+            base_origin: [-x, -y, 0.0],
+            base_x: width,
+            base_y: depth,
+            top_origin: [-x, -y, height],
+            capped: true,
+        }),
+        Shape::Cylinder => Solid::Cylinder(CylinderProps {
+            start: [0.0, 0.0, 0.0],
+            end: [0.0, 0.0, height],
+            radius: width.min(depth) / 2.0,
+            capped: true,
+        }),
+        Shape::HorizontalCylinder => {
+            let radius = depth.min(height) / 2.0;
+            Solid::Cylinder(CylinderProps { start: [-x, 0.0, radius], end: [x, 0.0, radius], radius, capped: true })
+        }
     }
 }
 
@@ -165,6 +209,35 @@ fn round_um(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solids_fill_their_size_box() {
+        let size = [2.0, 1.0, 0.5];
+        let Solid::Box(b) = solid(Shape::Box, size) else { panic!("a box") };
+        assert_eq!((b.base_origin, b.top_origin, b.base_x, b.base_y), ([-1.0, -0.5, 0.0], [-1.0, -0.5, 0.5], 2.0, 1.0));
+        assert_eq!(
+            solid(Shape::Cylinder, size),
+            Solid::Cylinder(CylinderProps { start: [0.0; 3], end: [0.0, 0.0, 0.5], radius: 0.5, capped: true })
+        );
+        assert_eq!(
+            solid(Shape::HorizontalCylinder, size),
+            Solid::Cylinder(CylinderProps {
+                start: [-1.0, 0.0, 0.25],
+                end: [1.0, 0.0, 0.25],
+                radius: 0.25,
+                capped: true
+            })
+        );
+    }
+
+    #[test]
+    fn geometry_is_in_the_wire_format() {
+        let text = serde_json::to_string(&[solid(Shape::Box, [1.0, 2.0, 3.0])]).unwrap();
+        assert_eq!(
+            text,
+            r#"[{"box":{"baseOrigin":[-0.5,-1.0,0.0],"baseX":1.0,"baseY":2.0,"topOrigin":[-0.5,-1.0,3.0],"capped":true}}]"#
+        );
+    }
 
     #[test]
     fn parts_are_placed_in_the_assets_rotated_frame() {

@@ -47,6 +47,9 @@ pub struct Asset {
     pub yaw: f64,
     /// Width (local x), depth (local y), height (z) in metres.
     pub size: [f64; 3],
+    /// What the asset looks like within its size.
+    #[serde(default)]
+    pub shape: Shape,
     #[serde(default)]
     pub properties: Map<String, Value>,
     #[serde(default)]
@@ -61,6 +64,22 @@ pub struct Part {
     /// Metres, relative to the asset's origin, in the asset's rotated axes.
     pub offset: [f64; 3],
     pub size: [f64; 3],
+    #[serde(default)]
+    pub shape: Shape,
+}
+
+/// The solid drawn for an asset or part, fitted to its size box (standing on its origin,
+/// centred on it in plan).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// The size box itself: cabinets, baseplates, valve bodies.
+    #[default]
+    Box,
+    /// A vertical cylinder: tanks, columns.
+    Cylinder,
+    /// A cylinder along the local x axis: pump casings, motors, pipes.
+    HorizontalCylinder,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

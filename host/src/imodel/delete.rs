@@ -36,6 +36,7 @@ impl Briefcase {
                 return Err(WriteError::NotFound { what: "element".into(), id: id64::format(id) });
             }
             let (elements, models) = b.collect_owned(id)?;
+            b.check_parts_unused(&elements)?;
             // Owners were collected before what they own, so the reverse order deletes children
             // and model contents first. Elements still referenced from inside the tree (a
             // category used by elements of another sub-model) wait for a later pass.

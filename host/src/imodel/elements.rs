@@ -8,8 +8,9 @@ use serde_json::{Map, Value as Json};
 
 use super::ecschema::{ClassInfo, ClassType};
 use super::error::WriteError;
+use super::geometric_columns::{self as columns, GeomProps, PlacementProps, ShapeWrite, StoredShape};
+use super::geometry::{element_label, GeometryOwner};
 use super::id64;
-use super::placement::{Placement3d, Range3d};
 use super::props::{self, PendingNavigation, Row};
 use super::Briefcase;
 
@@ -30,18 +31,31 @@ const RESERVED: [(&str, &str); 12] = [
 ];
 
 /// What binding the wire keys of one element produced besides column values.
-#[derive(Default)]
-struct Bound {
+struct Bound<'p> {
+    owner: GeometryOwner,
     navigations: Vec<PendingNavigation>,
-    placement: Option<Placement3d>,
+    placement: Option<PlacementProps>,
+    /// `geom` as given; encoded once the category is known and checked.
+    geom: Option<&'p Json>,
     has_code: bool,
+}
+
+impl Bound<'_> {
+    fn new(owner: GeometryOwner) -> Self {
+        Bound { owner, navigations: Vec::new(), placement: None, geom: None, has_code: false }
+    }
 }
 
 impl Briefcase {
     /// Inserts an element from its wire-format props (`classFullName`, `model`, `code`, `parent`,
-    /// `category`, `placement`, `userLabel`, `federationGuid`, `jsonProperties` and the class's own
-    /// properties in camelCase) and returns its id. Inserting a Category also inserts its default
-    /// SubCategory (id = category id + 1).
+    /// `category`, `placement`, `geom`, `userLabel`, `federationGuid`, `jsonProperties` and the
+    /// class's own properties in camelCase) and returns its id. Inserting a Category also inserts
+    /// its default SubCategory (id = category id + 1).
+    ///
+    /// `geom` (iTwin.js GeometryStreamProps) is taken by 3d geometric elements and GeometryParts;
+    /// the box (`placement.bbox`, a part's `bbox`) is then computed from it, whatever is given.
+    /// A stream without geometry (`[]`, only header and appearances) stores no stream and no
+    /// placement, as iTwin.js does. See [`super::geometric_columns::resolve`] for updates.
     pub fn insert_element(&mut self, props: &Json) -> Result<i64, WriteError> {
         // No savepoint: everything is checked before the first row is written, and a failure
         // after it is undone by deleting the element (see `insert_rows`). Savepoints cost a
@@ -58,9 +72,10 @@ impl Briefcase {
     fn insert_element_now(&mut self, props: &Json) -> Result<i64, WriteError> {
         let obj = as_object(props, "element props")?;
         let class = self.concrete_class(obj, "BisCore:Element", "an element class")?;
+        let owner = self.geometry_owner(&class)?;
         let id = self.next_element_id();
         let mut row = Row::new(&class, id);
-        let mut bound = Bound::default();
+        let mut bound = Bound::new(owner);
         for (key, value) in obj {
             match key.as_str() {
                 "classFullName" => {}
@@ -96,13 +111,11 @@ impl Briefcase {
             let located = self.is_spatially_located(&model_class, model)?;
             row.put(column, Value::Integer(located as i64));
         }
+        let shape = self.bind_shape(&class, &bound, &mut row, None)?;
         self.insert_rows(&class, id, &row)?;
         self.known.insert("bis_Element", id, class.id);
         self.state().inserted_elements.insert(id);
-        self.note_model_changed(model, bound.placement.is_some());
-        if let Some(placement) = bound.placement {
-            self.note_range_written(&placement.world_range());
-        }
+        self.note_shape_written(model, shape.as_ref());
         if self.schema.is_a_named(&self.conn, &class, "BisCore:Category")? {
             if let Err(e) = self.insert_default_subcategory(&class, id, &row) {
                 self.undo_insert(&class, id)?;
@@ -135,8 +148,9 @@ impl Briefcase {
                 )));
             }
         }
+        let owner = self.geometry_owner(&class)?;
         let mut row = Row::new(&class, id);
-        let mut bound = Bound::default();
+        let mut bound = Bound::new(owner);
         for (key, value) in obj {
             match key.as_str() {
                 "classFullName" | "id" => {}
@@ -162,12 +176,99 @@ impl Briefcase {
             }
         }
         self.check_navigations(&class, &bound.navigations, &mut row)?;
+        let shape = self.bind_shape(&class, &bound, &mut row, Some(id))?;
         self.update_row(&class, id, &row)?;
-        self.note_model_changed(model, bound.placement.is_some());
-        if let Some(placement) = bound.placement {
-            self.note_range_written(&placement.world_range());
-        }
+        self.note_shape_written(model, shape.as_ref());
         Ok(())
+    }
+
+    /// Encodes `geom` and merges it and `placement` with what element `existing` has stored (an
+    /// insert has nothing stored), onto the row's placement, box and stream columns. Returns what
+    /// a 3d element gets written; parts have no placement to report.
+    fn bind_shape(
+        &mut self,
+        class: &ClassInfo,
+        bound: &Bound<'_>,
+        row: &mut Row,
+        existing: Option<i64>,
+    ) -> Result<Option<ShapeWrite>, WriteError> {
+        if bound.geom.is_none() && bound.placement.is_none() {
+            return match (bound.owner, existing) {
+                (GeometryOwner::Part, None) => Err(WriteError::MissingProperty { property: "geom".into() }),
+                _ => Ok(None),
+            };
+        }
+        // Errors name a new element by its code, an existing one by its id; made only when needed.
+        let label = |row: &Row| {
+            let code_value = match class.property("codeValue").and_then(|p| p.value_column()).map(|c| row.get(c)) {
+                Some(Value::Text(v)) if existing.is_none() => Some(v.as_str()),
+                _ => None,
+            };
+            element_label(class, existing, code_value)
+        };
+        match bound.owner {
+            GeometryOwner::Element3d => {
+                let geom = match bound.geom {
+                    None => GeomProps::Absent,
+                    Some(geom) => {
+                        let category = self
+                            .category_after_write(class, row, existing)?
+                            .ok_or_else(|| WriteError::MissingProperty { property: "category".into() })?;
+                        self.encode_geometry(geom, Some(category), &label(row))?
+                    }
+                };
+                let stored = match existing {
+                    Some(id) => self.stored_shape(class, id)?,
+                    None => StoredShape::default(),
+                };
+                let write = columns::resolve(bound.placement, geom, &stored)
+                    .map_err(|why| WriteError::Invalid(format!("{}: {why}", label(row))))?;
+                columns::put_element_shape(class, &write, row);
+                Ok(Some(write))
+            }
+            GeometryOwner::Part => {
+                // Parts take no `placement` (refused while binding), so `geom` is there.
+                let Some(geom) = bound.geom else { return Ok(None) };
+                let label = label(row);
+                match self.encode_geometry(geom, None, &label)? {
+                    GeomProps::Encoded(encoded) => columns::put_part_geometry(class, encoded, row),
+                    // iTwin.js stores such a part with an inverted (empty) box, which no instance
+                    // can be ranged with; refuse it instead.
+                    GeomProps::NoGeometry | GeomProps::Absent => {
+                        return Err(WriteError::Invalid(format!("{label}: `geom`: a geometry part needs geometry")))
+                    }
+                }
+                Ok(None)
+            }
+            GeometryOwner::None => Ok(None),
+        }
+    }
+
+    /// The category an element has once the row is written: the one bound, else the stored one.
+    fn category_after_write(
+        &mut self,
+        class: &ClassInfo,
+        row: &Row,
+        existing: Option<i64>,
+    ) -> Result<Option<i64>, WriteError> {
+        let column = class.property("category").and_then(|p| p.value_column());
+        if let Some(column) = column.filter(|c| row.assigned[c.table][c.position]) {
+            return Ok(match row.get(column) {
+                Value::Integer(category) => Some(*category),
+                _ => None,
+            });
+        }
+        match existing {
+            Some(id) => self.stored_category(class, id),
+            None => Ok(None),
+        }
+    }
+
+    fn note_shape_written(&mut self, model: i64, shape: Option<&ShapeWrite>) {
+        self.note_model_changed(model, shape.is_some_and(ShapeWrite::changes_geometry));
+        if let Some(placed) = shape.and_then(ShapeWrite::placed) {
+            self.note_range_written(&placed.world_range());
+        }
     }
 
     /// Inserts one row per table of the class. If a later table fails, the rows already written
@@ -197,25 +298,31 @@ impl Briefcase {
     }
 
     /// Binds one wire key of an element: the compound keys `code` and `placement`, or a property.
-    fn bind_element_key(
+    fn bind_element_key<'p>(
         &mut self,
         class: &ClassInfo,
         key: &str,
-        value: &Json,
+        value: &'p Json,
         row: &mut Row,
-        bound: &mut Bound,
+        bound: &mut Bound<'p>,
     ) -> Result<(), WriteError> {
         match key {
             "code" => {
                 self.bind_code(class, value, row, &mut bound.navigations)?;
                 bound.has_code = true;
             }
-            "placement" => bound.placement = bind_placement(class, value, row)?,
+            "placement" => bound.placement = Some(columns::parse_placement(class, value)?),
             "geom" => {
-                return Err(WriteError::Invalid(
-                    "`geom`: geometry streams are not written by this version of the briefcase writer yet".into(),
-                ))
+                if bound.owner == GeometryOwner::None {
+                    return Err(WriteError::Invalid(format!(
+                        "`geom`: a `{}` has no 3d geometry (only 3d geometric elements and geometry parts take `geom`)",
+                        class.full_name()
+                    )));
+                }
+                bound.geom = Some(value);
             }
+            // A part's box always follows its geometry; what iTwin.js reports may come back.
+            "bbox" if bound.owner == GeometryOwner::Part => {}
             _ => {
                 let prop = class.property(key).ok_or_else(|| WriteError::UnknownProperty {
                     class: class.full_name(),
@@ -423,75 +530,4 @@ fn bind_empty_code(class: &ClassInfo, row: &mut Row) -> Result<(), WriteError> {
         row.put(column, Value::Integer(1));
     }
     Ok(())
-}
-
-/// `placement: { origin, angles: { yaw, pitch, roll }, bbox: { low, high } }` (degrees; missing
-/// angles are 0). Without `bbox` the element-aligned box is all zeros, which is what the native
-/// library stores for an element without geometry.
-fn bind_placement(class: &ClassInfo, value: &Json, row: &mut Row) -> Result<Option<Placement3d>, WriteError> {
-    let not_3d = || WriteError::Invalid(format!("`placement`: `{}` is not a 3d geometric element", class.full_name()));
-    let origin_prop = class.property("origin").ok_or_else(not_3d)?;
-    if class.property("yaw").is_none() {
-        return Err(not_3d());
-    }
-    if value.is_null() {
-        for name in ["origin", "yaw", "pitch", "roll", "bBoxLow", "bBoxHigh"] {
-            for column in &class.property(name).expect("3d placement").columns {
-                row.put(column, Value::Null);
-            }
-        }
-        return Ok(None);
-    }
-    let obj = as_object(value, "placement")?;
-    let origin = props::point(
-        obj.get("origin").ok_or_else(|| WriteError::MissingProperty { property: "placement.origin".into() })?,
-        3,
-        "placement.origin",
-    )?;
-    for (axis, v) in ["X", "Y", "Z"].iter().zip(&origin) {
-        row.put(origin_prop.column(axis).expect("point3d"), Value::Real(*v));
-    }
-    let mut angles = [0.0; 3];
-    if let Some(a) = obj.get("angles").filter(|a| !a.is_null()) {
-        let a = as_object(a, "placement.angles")?;
-        for (i, name) in ["yaw", "pitch", "roll"].iter().enumerate() {
-            if let Some(v) = a.get(*name) {
-                angles[i] = v.as_f64().filter(|f| f.is_finite()).ok_or_else(|| {
-                    WriteError::wrong_type(&format!("placement.angles.{name}"), "a number of degrees", v)
-                })?;
-            }
-        }
-    }
-    for (name, v) in ["yaw", "pitch", "roll"].iter().zip(angles) {
-        row.put(class.property(name).and_then(|p| p.value_column()).expect("3d placement"), Value::Real(v));
-    }
-    let mut bbox = Range3d { low: [0.0; 3], high: [0.0; 3] };
-    for prop in ["bBoxLow", "bBoxHigh"] {
-        for column in &class.property(prop).expect("3d placement").columns {
-            row.put(column, Value::Real(0.0));
-        }
-    }
-    if let Some(b) = obj.get("bbox").filter(|b| !b.is_null()) {
-        let b = as_object(b, "placement.bbox")?;
-        for (i, (key, prop)) in [("low", "bBoxLow"), ("high", "bBoxHigh")].iter().enumerate() {
-            let p = props::point(
-                b.get(*key).ok_or_else(|| WriteError::MissingProperty { property: format!("placement.bbox.{key}") })?,
-                3,
-                &format!("placement.bbox.{key}"),
-            )?;
-            let prop = class.property(prop).expect("3d placement");
-            for (axis, v) in ["X", "Y", "Z"].iter().zip(&p) {
-                row.put(prop.column(axis).expect("point3d"), Value::Real(*v));
-            }
-            if i == 0 {
-                bbox.low = [p[0], p[1], p[2]]
-            } else {
-                bbox.high = [p[0], p[1], p[2]]
-            }
-        }
-        if (0..3).any(|i| bbox.low[i] > bbox.high[i]) {
-            return Err(WriteError::Invalid("`placement.bbox`: low is above high".into()));
-        }
-    }
-    Ok(Some(Placement3d { origin: [origin[0], origin[1], origin[2]], angles, bbox }))
 }

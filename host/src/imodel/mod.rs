@@ -29,6 +29,9 @@ mod delete;
 mod ecschema;
 mod elements;
 mod error;
+mod file_properties;
+mod geometric_columns;
+mod geometry;
 pub mod id64;
 mod known_rows;
 mod models;
@@ -40,6 +43,7 @@ mod queries;
 mod read;
 mod relationships;
 mod seed;
+mod spatial;
 pub mod sql_functions;
 mod txn;
 
@@ -51,8 +55,10 @@ pub use aspects::{AspectProvenance, ExternalSourceAspectRow};
 pub use codes::CodeScopeType;
 pub use ecschema::{ClassInfo, SchemaCache};
 pub use error::{OpenError, WriteError};
+pub use file_properties::SpatialFrame;
 pub use profile::SUPPORTED_PROFILES;
 pub use queries::TreeRow;
+pub use read::ReadOptions;
 pub use seed::{RootSubject, SEED_IMODEL};
 
 use known_rows::KnownRows;

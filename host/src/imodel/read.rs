@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::ecschema::{ClassInfo, PrimitiveType, PropertyKind, PropertyMap};
 use super::error::WriteError;
+use super::geometry::{element_label, GeometryOwner};
 use super::id64;
 use super::props;
 use super::Briefcase;
@@ -31,9 +32,23 @@ const NOT_IN_PROPS: [&str; 12] = [
     "GeometryStream",
 ];
 
+/// What [`Briefcase::element_props_with`] reads besides the plain properties.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Add `geom` (GeometryStreamProps) for elements and parts that have a stream, like iTwin.js
+    /// `getElementProps({ id, wantGeometry: true })`. Off by default there too: streams can be large.
+    pub want_geometry: bool,
+}
+
 impl Briefcase {
-    /// The element's props in the wire format, or `None` if there is no such element.
+    /// The element's props in the wire format, or `None` if there is no such element. Geometry
+    /// is left out, as by iTwin.js `getElementProps(id)`; see [`Briefcase::element_props_with`].
     pub fn element_props(&mut self, id: i64) -> Result<Option<Json>, WriteError> {
+        self.element_props_with(id, ReadOptions::default())
+    }
+
+    /// The element's props in the wire format, or `None` if there is no such element.
+    pub fn element_props_with(&mut self, id: i64, options: ReadOptions) -> Result<Option<Json>, WriteError> {
         let class_id: Option<i64> = self
             .conn
             .prepare_cached("SELECT ECClassId FROM bis_Element WHERE Id = ?1")?
@@ -93,6 +108,23 @@ impl Briefcase {
                     }
                 }
                 out.insert("placement".into(), placement);
+            }
+        }
+        let owner = self.geometry_owner(&class)?;
+        if owner == GeometryOwner::Part {
+            if let Some(bbox) = box_json(&class, &values) {
+                out.insert("bbox".into(), bbox);
+            }
+        }
+        if options.want_geometry && owner != GeometryOwner::None {
+            if let Some(Value::Blob(blob)) = get("geometryStream") {
+                let category = match owner {
+                    GeometryOwner::Element3d => int(get("category")),
+                    _ => None,
+                };
+                let blob = blob.clone();
+                let geom = self.decode_geometry(&blob, category, &element_label(&class, Some(id), None))?;
+                out.insert("geom".into(), geom);
             }
         }
         for prop in &class.properties {
@@ -200,6 +232,22 @@ impl Briefcase {
             }
         })
     }
+}
+
+/// A part's `bbox: { low, high }` as iTwin.js reports it, `None` when not stored.
+fn box_json(class: &ClassInfo, values: &[Vec<Value>]) -> Option<Json> {
+    let corner = |name: &str| -> Option<Vec<f64>> {
+        let prop = class.property(name)?;
+        ["X", "Y", "Z"]
+            .iter()
+            .map(|axis| match prop.column(axis).and_then(|c| values.get(c.table)?.get(c.position)) {
+                Some(Value::Real(f)) => Some(*f),
+                Some(Value::Integer(i)) => Some(*i as f64),
+                _ => None,
+            })
+            .collect()
+    };
+    Some(json!({ "low": corner("bBoxLow")?, "high": corner("bBoxHigh")? }))
 }
 
 fn plain_json(v: &Value) -> Option<Json> {

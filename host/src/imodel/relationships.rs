@@ -49,7 +49,7 @@ impl Briefcase {
                 match end {
                     Some(constraint) => {
                         let element = id64::from_json(value, key)?;
-                        let end_class = b.element_class_of(element, key)?;
+                        let end_class = b.end_class_of(element, constraint, key)?;
                         if !constraint.accepts(&end_class) {
                             return Err(WriteError::WrongClass {
                                 what: format!("{key} of `{}`", class.full_name()),
@@ -106,8 +106,12 @@ impl Briefcase {
         };
         let table = &class.tables[s.table];
         let sql = format!(
-            "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2",
-            table.id_column, t.column, table.name, s.column
+            "SELECT [{}], [{}] FROM [{}] WHERE [{}] = ?1 AND {}",
+            table.id_column,
+            t.column,
+            table.name,
+            s.column,
+            of_class(table)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params![source, class.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -126,8 +130,13 @@ impl Briefcase {
             });
         };
         let table = &class.tables[s.table];
-        let sql =
-            format!("SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", s.column, table.name, table.id_column);
+        let sql = format!(
+            "SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND {}",
+            s.column,
+            table.name,
+            table.id_column,
+            of_class(table)
+        );
         Ok(rusqlite::OptionalExtension::optional(
             self.conn.prepare_cached(&sql)?.query_row(rusqlite::params![id, class.id], |r| r.get(0)),
         )?)
@@ -141,7 +150,7 @@ impl Briefcase {
                 class: class.full_name(),
                 expected: "a link-table relationship class",
             })?;
-            let sql = format!("DELETE FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", table.name, table.id_column);
+            let sql = format!("DELETE FROM [{}] WHERE [{}] = ?1 AND {}", table.name, table.id_column, of_class(table));
             if b.conn.prepare_cached(&sql)?.execute(rusqlite::params![id, class.id])? == 0 {
                 return Err(WriteError::NotFound {
                     what: format!("`{}` relationship", class.full_name()),
@@ -150,6 +159,30 @@ impl Briefcase {
             }
             Ok(())
         })
+    }
+
+    /// The class of a relationship end: element `id`'s, or — for ends that are models, such as
+    /// a ModelSelector's targets — the class of model `id` when the element's does not fit.
+    fn end_class_of(
+        &mut self,
+        id: i64,
+        constraint: &super::ecschema::Constraint,
+        what: &str,
+    ) -> Result<std::sync::Arc<super::ClassInfo>, WriteError> {
+        let element = self.element_class_of(id, what)?;
+        if constraint.accepts(&element) {
+            return Ok(element);
+        }
+        let model: Option<i64> = rusqlite::OptionalExtension::optional(
+            self.conn.prepare_cached("SELECT ECClassId FROM bis_Model WHERE Id = ?1")?.query_row([id], |r| r.get(0)),
+        )?;
+        match model {
+            Some(class_id) => {
+                let model = self.schema.class_by_id(&self.conn, class_id)?;
+                Ok(if constraint.accepts(&model) { model } else { element })
+            }
+            None => Ok(element),
+        }
     }
 
     /// The class of element `id`, or NotFound naming `what`.
@@ -181,4 +214,14 @@ fn constraint_names(b: &mut Briefcase, classes: &[(i64, bool)]) -> Result<String
         names.push(b.schema.class_by_id(&b.conn, id)?.full_name());
     }
     Ok(names.join(" or "))
+}
+
+/// The condition that picks rows of the class bound to `?2`: a relationship class with a table of
+/// its own (ModelSelectorRefersToModels) has no class id column, every row is of that class
+/// (`?2` is still bound, so the statements keep one parameter list).
+fn of_class(table: &super::ecschema::TableMap) -> String {
+    match &table.class_id_column {
+        Some(column) => format!("[{column}] = ?2"),
+        None => "?2 = ?2".to_owned(),
+    }
 }

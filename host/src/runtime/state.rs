@@ -255,4 +255,9 @@ impl wit::synchronizer::Host for JobState {
         let result = self.sync.ensure_code_spec(&mut self.bim, &name, scope).map(hex);
         self.answer(result)
     }
+
+    fn set_source_units(&mut self, metres_per_unit: f64) -> wasmtime::Result<Result<(), SyncError>> {
+        let result = self.sync.set_source_units(metres_per_unit);
+        self.answer(result)
+    }
 }

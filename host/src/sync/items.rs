@@ -1,6 +1,7 @@
 //! Change detection and element writes for source items, and the untracked writes a connector
 //! makes (partitions, models, categories, relationships), all checked against the job's scope.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
@@ -233,7 +234,9 @@ impl Synchronizer {
     /// Inserts an element of the job; returns its class as given and its id.
     fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<(String, i64), SyncError> {
         self.require_in_job(bim, Self::owner_of_new(props)?, "the new element's parent or model")?;
-        let id = bim.insert_element(props)?;
+        let model = |_: &Briefcase| Ok(props.get("model").and_then(|m| id64::from_json(m, "model").ok()));
+        let props = self.in_imodel_frame(bim, props, model)?;
+        let id = bim.insert_element(&props)?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default().to_owned();
         self.stats.tally(&class).inserted += 1;
         self.in_scope.insert(id, true);
@@ -254,6 +257,10 @@ impl Synchronizer {
             }
         }
         props["id"] = json!(hex(id));
+        let model = |bim: &Briefcase| Ok(bim.parent_and_model(id)?.map(|(_, model)| model));
+        if let Cow::Owned(converted) = self.in_imodel_frame(bim, props, model)? {
+            *props = converted;
+        }
         bim.update_element(props)?;
         self.stats.tally(&class).updated += 1;
         Ok(())
@@ -415,9 +422,11 @@ impl Synchronizer {
         Ok(bim.find_element_by_code(spec, parse_id(scope, "scope")?, value)?)
     }
 
-    /// Reads an element's props.
+    /// Reads an element's props, in the connector's frame (see [`Synchronizer::set_source_units`]).
     pub fn element_props(&mut self, bim: &mut Briefcase, id: &str) -> Result<Option<Value>, SyncError> {
-        Ok(bim.element_props(parse_id(id, "id")?)?)
+        let Some(mut props) = bim.element_props(parse_id(id, "id")?)? else { return Ok(None) };
+        self.convert_to_source_frame(bim, &mut props)?;
+        Ok(Some(props))
     }
 
     /// Returns (or creates) a code spec; code specs are repository-level, written by the host.

@@ -11,6 +11,7 @@
 mod deletion;
 mod documents;
 mod error;
+mod frame;
 mod items;
 mod scope;
 mod stats;
@@ -20,6 +21,7 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 
 pub use error::SyncError;
+pub use frame::SourceFrame;
 
 pub use stats::{Stats, Tally};
 
@@ -104,6 +106,10 @@ pub struct Synchronizer {
     detected_new: HashSet<(i64, String, String)>,
     /// Elements known to lie under the job subject (or not).
     in_scope: HashMap<i64, bool>,
+    /// How the connector's coordinates become the iModel's (units, global origin).
+    frame: SourceFrame,
+    /// Models known to be spatial (or not), for the global origin.
+    spatial_models: HashMap<i64, bool>,
     stats: Stats,
 }
 
@@ -120,6 +126,8 @@ impl Synchronizer {
             seen_aspects: HashSet::new(),
             detected_new: HashSet::new(),
             in_scope: HashMap::new(),
+            frame: SourceFrame::default(),
+            spatial_models: HashMap::new(),
             stats: Stats::default(),
         }
     }

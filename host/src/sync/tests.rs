@@ -876,3 +876,68 @@ fn writes_outside_the_job_subject_are_refused() {
     let scoped_elsewhere = SourceItem { scope: Some(hex(other)), ..Fixture::item("x", None, None) };
     assert!(matches!(f.sync.detect_changes(&mut f.bim, &scoped_elsewhere), Err(SyncError::OutOfScope(_))));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Units and the global origin (the connector guide's "Units and Coordinate systems"): the
+// synchronizer converts what a connector sends into metres relative to the global origin, and
+// what it reads back the other way.
+
+/// The stored placement origin of an element, as the reader returns it.
+fn stored_origin(f: &mut Fixture, id: i64) -> Value {
+    f.bim.element_props(id).unwrap().unwrap()["placement"]["origin"].clone()
+}
+
+fn xyz(value: &Value) -> [f64; 3] {
+    match value {
+        Value::Array(a) => [0, 1, 2].map(|i| a.get(i).and_then(Value::as_f64).unwrap_or(0.0)),
+        other => ["x", "y", "z"].map(|k| other[k].as_f64().unwrap_or(0.0)),
+    }
+}
+
+#[test]
+fn a_connector_declaring_millimetres_places_1000_mm_at_1_m() {
+    let mut f = fixture();
+    f.sync.set_source_units(0.001).unwrap();
+    let mut props = f.object("pump");
+    props["placement"] = json!({ "origin": [1000, 2000, 0], "angles": { "yaw": 90 } });
+    props["geom"] =
+        json!([{ "box": { "baseOrigin": [0, 0, 0], "baseX": 500, "baseY": 250, "height": 100, "capped": true } }]);
+    let id = f.write(&Fixture::item("pump", Some("1"), None), &props);
+
+    assert_eq!(xyz(&stored_origin(&mut f, id)), [1.0, 2.0, 0.0]);
+    let stored = f.bim.element_props(id).unwrap().unwrap();
+    assert_eq!(xyz(&stored["placement"]["bbox"]["high"]), [0.5, 0.25, 0.1]);
+    assert_eq!(stored["placement"]["angles"]["yaw"].as_f64(), Some(90.0));
+    // The connector reads back what it wrote, in its own unit.
+    let read = f.sync.element_props(&mut f.bim, &hex(id)).unwrap().unwrap();
+    assert_eq!(xyz(&read["placement"]["origin"]), [1000.0, 2000.0, 0.0]);
+    assert_eq!(xyz(&read["placement"]["bbox"]["high"]), [500.0, 250.0, 100.0]);
+
+    // Updates convert too, also when they come through update-element.
+    f.sync.update_element(&mut f.bim, &json!({ "id": hex(id), "placement": { "origin": [3000, 0, 0] } })).unwrap();
+    assert_eq!(xyz(&stored_origin(&mut f, id)), [3.0, 0.0, 0.0]);
+}
+
+#[test]
+fn the_global_origin_is_subtracted_from_spatial_placements_and_added_back_on_reads() {
+    let mut f = fixture();
+    f.sync.set_global_origin([1000.0, 2000.0, 0.0]);
+    let mut props = f.object("survey point");
+    props["placement"] = json!({ "origin": [1500, 2500, 12] });
+    let id = f.sync.insert_element(&mut f.bim, &props).unwrap();
+    assert_eq!(xyz(&stored_origin(&mut f, id)), [500.0, 500.0, 12.0]);
+    let read = f.sync.element_props(&mut f.bim, &hex(id)).unwrap().unwrap();
+    assert_eq!(xyz(&read["placement"]["origin"]), [1500.0, 2500.0, 12.0]);
+    // Without a placement there is nothing to shift.
+    f.sync.update_element(&mut f.bim, &json!({ "id": hex(id), "userLabel": "renamed" })).unwrap();
+    assert_eq!(xyz(&stored_origin(&mut f, id)), [500.0, 500.0, 12.0]);
+}
+
+#[test]
+fn source_units_must_be_a_positive_finite_number_of_metres() {
+    let mut f = fixture();
+    for bad in [0.0, -0.001, f64::NAN, f64::INFINITY] {
+        assert!(matches!(f.sync.set_source_units(bad), Err(SyncError::InvalidProps(_))), "{bad}");
+    }
+    assert_eq!(f.sync.source_frame(), SourceFrame::default());
+}

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source, Table, TableOffset};
-use super::json::{self, Obj};
+use super::json::{self, At, Obj};
 use super::math::{degrees_to_radians, radians_to_degrees, Xyz};
 use super::model::{Arc, Boundary, Curve, CurveVector};
 use super::stream::opcode;
@@ -37,11 +37,11 @@ pub(crate) fn is_vector_key(key: &str) -> bool {
 }
 
 /// Parses the value of curve entry `key` (one of [`is_curve_key`]); `at` names the value.
-pub(crate) fn parse(key: &str, value: &Value, at: &str) -> Result<Curve> {
+pub(crate) fn parse(key: &str, value: &Value, at: &At<'_>) -> Result<Curve> {
     parse_nested(key, value, at, 0)
 }
 
-fn parse_nested(key: &str, value: &Value, at: &str, depth: usize) -> Result<Curve> {
+fn parse_nested(key: &str, value: &Value, at: &At<'_>, depth: usize) -> Result<Curve> {
     Ok(match key {
         "lineSegment" => {
             let points = json::points(value, at, 2)?;
@@ -58,7 +58,7 @@ fn parse_nested(key: &str, value: &Value, at: &str, depth: usize) -> Result<Curv
 }
 
 /// Parses the value of curve vector `key` (one of the vector keys).
-pub(crate) fn parse_vector(key: &str, value: &Value, at: &str, depth: usize) -> Result<CurveVector> {
+pub(crate) fn parse_vector(key: &str, value: &Value, at: &At<'_>, depth: usize) -> Result<CurveVector> {
     if depth > MAX_NESTING {
         return Err(GeometryError::json(at, "curve vectors nested too deeply"));
     }
@@ -76,9 +76,9 @@ pub(crate) fn parse_vector(key: &str, value: &Value, at: &str, depth: usize) -> 
     }
     let mut curves = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let at = format!("{at}[{i}]");
+        let at = at.item(i);
         let (child_key, child_value) = single_key(item, &at)?;
-        let child_at = format!("{at}.{child_key}");
+        let child_at = at.field(child_key);
         let allowed = match boundary {
             Boundary::Open | Boundary::Outer | Boundary::Inner => {
                 ["lineSegment", "lineString", "arc"].contains(&child_key)
@@ -127,7 +127,7 @@ fn mark_outer_and_inner_loops(curves: &mut [Curve]) {
 }
 
 /// The only key of a one-key object, e.g. `{"arc": {...}}`.
-pub(crate) fn single_key<'a>(value: &'a Value, at: &str) -> Result<(&'a str, &'a Value)> {
+pub(crate) fn single_key<'a>(value: &'a Value, at: &(impl std::fmt::Display + ?Sized)) -> Result<(&'a str, &'a Value)> {
     let map = value.as_object().ok_or_else(|| GeometryError::json(at, "expected an object with one key"))?;
     let mut keys = map.iter();
     match (keys.next(), keys.next()) {
@@ -140,15 +140,15 @@ pub(crate) fn single_key<'a>(value: &'a Value, at: &str) -> Result<(&'a str, &'a
     }
 }
 
-fn parse_arc(value: &Value, at: &str) -> Result<Arc> {
-    let obj = Obj::new(value, at.to_string(), &["center", "vectorX", "vectorY", "sweepStartEnd"])?;
-    let sweep_at = obj.at("sweepStartEnd");
+fn parse_arc(value: &Value, at: &At<'_>) -> Result<Arc> {
+    let obj = Obj::new(value, *at, &["center", "vectorX", "vectorY", "sweepStartEnd"])?;
+    let sweep_at = obj.field("sweepStartEnd");
     let sweep = json::array(obj.required("sweepStartEnd")?, &sweep_at)?;
     if sweep.len() != 2 {
         return Err(GeometryError::json(&sweep_at, "expected [startDegrees, endDegrees]"));
     }
-    let start = json::number(&sweep[0], &format!("{sweep_at}[0]"))?;
-    let end = json::number(&sweep[1], &format!("{sweep_at}[1]"))?;
+    let start = json::number(&sweep[0], &sweep_at.item(0))?;
+    let end = json::number(&sweep[1], &sweep_at.item(1))?;
     Ok(Arc {
         center: obj.required_xyz("center")?,
         vector0: obj.required_xyz("vectorX")?,
@@ -203,7 +203,7 @@ pub(crate) fn to_op(curve: &Curve) -> (u32, Vec<u8>) {
                 [Curve::LineString(points)] => (opcode::POINT_PRIMITIVE, point_primitive(points, closed)),
                 [Curve::Arc(arc)] => (opcode::ARC_PRIMITIVE, arc_primitive(arc, closed)),
                 _ => {
-                    let mut fbb = FlatBufferBuilder::new();
+                    let mut fbb = flatbuf::builder();
                     let root = write_vector_variant(&mut fbb, cv);
                     (opcode::CURVE_VECTOR, flatbuf::finish_bgfb(fbb, root))
                 }
@@ -214,7 +214,7 @@ pub(crate) fn to_op(curve: &Curve) -> (u32, Vec<u8>) {
 
 /// ElementGraphics `PointPrimitive { coords: [DPoint3d]; boundary: BoundaryType }`.
 fn point_primitive(points: &[Xyz], boundary: i8) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let coords: Vec<Doubles<3>> = points.iter().map(|p| Doubles(*p)).collect();
     let coords = fbb.create_vector(&coords);
     let start = fbb.start_table();
@@ -227,7 +227,7 @@ fn point_primitive(points: &[Xyz], boundary: i8) -> Vec<u8> {
 /// ElementGraphics `ArcPrimitive { center; vector0; vector90; start; sweep; boundary }`, fields
 /// added in the order of the generated `CreateArcPrimitive`.
 fn arc_primitive(arc: &Arc, boundary: i8) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let start = fbb.start_table();
     fbb.push_slot::<f64>(12, arc.sweep, 0.0);
     fbb.push_slot::<f64>(10, arc.start, 0.0);

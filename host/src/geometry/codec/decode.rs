@@ -33,6 +33,21 @@ pub(crate) fn decode_stream(stream: &[u8], context: &StreamContext) -> Result<Va
     Ok(Value::Array(entries))
 }
 
+/// The part ids of the GeometryPartInstance ops of a stream, other ops left unread.
+pub(crate) fn instanced_parts(stream: &[u8]) -> Result<Vec<u64>, GeometryError> {
+    let ops = stream::split_ops(stream)?;
+    let mut parts = Vec::new();
+    for (index, op) in ops.iter().enumerate().filter(|(_, op)| op.code == opcode::GEOMETRY_PART_INSTANCE) {
+        let part = symbology::part_instance_id(op.data).map_err(|PayloadError(message)| GeometryError::Op {
+            index,
+            opcode: stream::opcode_name(op.code),
+            message,
+        })?;
+        parts.push(part);
+    }
+    Ok(parts)
+}
+
 /// The JSON entry of one op; `None` for ops the native reader skips.
 fn decode_op(index: usize, op: &Op<'_>, last_sub_category: &mut u64) -> PayloadResult<Option<Value>> {
     Ok(Some(match op.code {

@@ -4,24 +4,29 @@
 use serde_json::Value;
 
 use super::error::GeometryError;
-use super::json::{self, Obj};
+use super::json::{self, At, Obj};
 use super::model::{Curve, CurveVector, Geometry, Solid};
 use super::stream::{self, opcode};
 use super::symbology::{self, AppearanceState};
 use super::{curves, polyface, solids, StreamContext};
 
-/// The op stream (header first) for a GeometryStreamProps array.
-pub(crate) fn encode_stream(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, GeometryError> {
+/// The op stream (header first) for a GeometryStreamProps array; `None` when every entry is
+/// valid but none is geometry (empty, or only header and appearance entries).
+pub(crate) fn encode_stream(geom: &Value, context: &StreamContext) -> Result<Option<Vec<u8>>, GeometryError> {
     let entries = json::array(geom, "geom")?;
     let mut flags = 0;
-    let mut body = Vec::new();
+    // The Header op comes first but its flags are known only at the end: its room is kept and
+    // filled then, rather than copying the stream behind it.
+    let mut body = Vec::with_capacity(HEADER_OP_BYTES + 256 * entries.len().min(64));
+    body.resize(HEADER_OP_BYTES, 0);
     let mut appearance = AppearanceState::new(context.default_sub_category, context.is_part);
     let mut has_geometry = false;
 
+    let root = At::Name("geom");
     for (i, entry) in entries.iter().enumerate() {
-        let at = format!("geom[{i}]");
+        let at = root.item(i);
         let (key, value) = curves::single_key(entry, &at)?;
-        let value_at = format!("{at}.{key}");
+        let value_at = at.field(key);
         match key {
             "header" => {
                 if i != 0 {
@@ -65,13 +70,16 @@ pub(crate) fn encode_stream(geom: &Value, context: &StreamContext) -> Result<Vec
         }
     }
     if !has_geometry {
-        return Err(GeometryError::json("geom", "has no geometry (store no stream instead)"));
+        return Ok(None);
     }
-    let mut out = Vec::with_capacity(16 + body.len());
-    stream::append_op(&mut out, opcode::HEADER, &stream::header_payload(flags));
-    out.extend_from_slice(&body);
-    Ok(out)
+    let mut header = Vec::with_capacity(HEADER_OP_BYTES);
+    stream::append_op(&mut header, opcode::HEADER, &stream::header_payload(flags));
+    body[..HEADER_OP_BYTES].copy_from_slice(&header);
+    Ok(Some(body))
 }
+
+/// The Header op: opcode, size and its 8-byte payload.
+const HEADER_OP_BYTES: usize = 16;
 
 fn flush_appearance(body: &mut Vec<u8>, appearance: &mut AppearanceState) {
     if let Some(payload) = appearance.take_pending() {
@@ -79,7 +87,7 @@ fn flush_appearance(body: &mut Vec<u8>, appearance: &mut AppearanceState) {
     }
 }
 
-fn parse_geometry(key: &str, value: &Value, at: &str, value_at: &str) -> Result<Geometry, GeometryError> {
+fn parse_geometry(key: &str, value: &Value, at: &At<'_>, value_at: &At<'_>) -> Result<Geometry, GeometryError> {
     if curves::is_curve_key(key) {
         return Ok(Geometry::Curve(curves::parse(key, value, value_at)?));
     }

@@ -18,7 +18,8 @@ pub enum GeometryError {
 }
 
 impl GeometryError {
-    pub(crate) fn json(at: &str, message: impl Into<String>) -> Self {
+    /// `at` is formatted only here, so that callers can pass lazy locations (`json::Field`).
+    pub(crate) fn json(at: &(impl std::fmt::Display + ?Sized), message: impl Into<String>) -> Self {
         GeometryError::Json { at: at.to_string(), message: message.into() }
     }
 

@@ -6,7 +6,7 @@
 //! every read below checks its own bounds instead, and shared budgets stop offset graphs that
 //! revisit the same bytes (a DAG can make a small buffer look exponentially large).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use flatbuffers::{FlatBufferBuilder, Push, PushAlignment, TableFinishedWIPOffset, WIPOffset};
 
@@ -65,18 +65,44 @@ impl<const N: usize> Push for DoublesAndFlag<N> {
     }
 }
 
+/// Builders larger than this are dropped rather than kept for the next op.
+const MAX_KEPT_BUILDER_BYTES: usize = 1 << 20;
+
+thread_local! {
+    /// The builder of the previous op, reset. A fresh builder starts with no buffer and grows
+    /// it by doubling, moving its contents each time: most of an op's cost for small ops.
+    static SPARE_BUILDER: RefCell<Option<FlatBufferBuilder<'static>>> = const { RefCell::new(None) };
+}
+
+/// A builder for one payload; give it back through [`finish`] or [`finish_bgfb`]. Output does
+/// not depend on the buffer's size (flatbuffers align from the end).
+pub(crate) fn builder() -> FlatBufferBuilder<'static> {
+    SPARE_BUILDER.with(|spare| spare.borrow_mut().take()).unwrap_or_else(|| FlatBufferBuilder::with_capacity(1024))
+}
+
+/// Keeps a finished builder for the next payload.
+fn keep(mut fbb: FlatBufferBuilder<'static>) {
+    if fbb.mut_finished_buffer().0.len() <= MAX_KEPT_BUILDER_BYTES {
+        fbb.reset();
+        SPARE_BUILDER.with(|spare| *spare.borrow_mut() = Some(fbb));
+    }
+}
+
 /// Finishes `root` and returns the buffer (ElementGraphics payloads have no prefix).
-pub(crate) fn finish<T>(mut fbb: FlatBufferBuilder<'_>, root: WIPOffset<T>) -> Vec<u8> {
+pub(crate) fn finish<T>(mut fbb: FlatBufferBuilder<'static>, root: WIPOffset<T>) -> Vec<u8> {
     fbb.finish_minimal(root);
-    fbb.finished_data().to_vec()
+    let out = fbb.finished_data().to_vec();
+    keep(fbb);
+    out
 }
 
 /// Finishes `root` and returns it behind the "bg0001fb" prefix.
-pub(crate) fn finish_bgfb<T>(mut fbb: FlatBufferBuilder<'_>, root: WIPOffset<T>) -> Vec<u8> {
+pub(crate) fn finish_bgfb<T>(mut fbb: FlatBufferBuilder<'static>, root: WIPOffset<T>) -> Vec<u8> {
     fbb.finish_minimal(root);
     let mut out = Vec::with_capacity(BGFB_PREFIX.len() + fbb.finished_data().len());
     out.extend_from_slice(BGFB_PREFIX);
     out.extend_from_slice(fbb.finished_data());
+    keep(fbb);
     out
 }
 

@@ -1,6 +1,11 @@
 //! Reading GeometryStreamProps JSON strictly: every value checked, every error naming where it
 //! is (`geom[3].cone.start[1]`), unknown fields refused rather than silently dropped the way the
 //! native reader drops them.
+//!
+//! Locations are [`At`] chains, formatted only when an error names them: formatting one per
+//! value was most of the encoder's time.
+
+use std::fmt::{self, Display};
 
 use serde_json::{Map, Value};
 
@@ -13,15 +18,47 @@ pub(crate) const MAX_ITEMS: usize = 10_000_000;
 
 type Result<T> = std::result::Result<T, GeometryError>;
 
+/// Where a value sits in a stream's JSON (`geom[3].cone.start[1]`): a chain of fields and
+/// items on the stack, formatted only when an error names it.
+#[derive(Clone, Copy)]
+pub(crate) enum At<'a> {
+    /// A root, or a location already formatted.
+    Name(&'a str),
+    Field(&'a At<'a>, &'a str),
+    Item(&'a At<'a>, usize),
+}
+
+impl<'a> At<'a> {
+    /// `self.key`
+    pub(crate) fn field<'s>(&'s self, key: &'s str) -> At<'s> {
+        At::Field(self, key)
+    }
+
+    /// `self[index]`
+    pub(crate) fn item(&'a self, index: usize) -> At<'a> {
+        At::Item(self, index)
+    }
+}
+
+impl Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Name(name) => f.write_str(name),
+            At::Field(parent, key) => write!(f, "{parent}.{key}"),
+            At::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
 /// A JSON object being read, with its location for error messages.
 pub(crate) struct Obj<'a> {
-    pub at: String,
+    pub at: At<'a>,
     map: &'a Map<String, Value>,
 }
 
 impl<'a> Obj<'a> {
     /// `value` must be an object whose keys are all in `allowed`.
-    pub(crate) fn new(value: &'a Value, at: String, allowed: &[&str]) -> Result<Obj<'a>> {
+    pub(crate) fn new(value: &'a Value, at: At<'a>, allowed: &[&str]) -> Result<Obj<'a>> {
         let map = value.as_object().ok_or_else(|| GeometryError::json(&at, "expected an object"))?;
         if let Some(key) = map.keys().find(|key| !allowed.contains(&key.as_str())) {
             return Err(GeometryError::json(
@@ -32,50 +69,71 @@ impl<'a> Obj<'a> {
         Ok(Obj { at, map })
     }
 
-    /// The location of field `key`.
+    /// The location of field `key`, formatted (for error messages).
     pub(crate) fn at(&self, key: &str) -> String {
-        format!("{}.{key}", self.at)
+        self.field(key).to_string()
+    }
+
+    /// The location of field `key`, formatted only if an error needs it.
+    pub(crate) fn field<'s>(&'s self, key: &'s str) -> At<'s> {
+        self.at.field(key)
     }
 
     /// Field `key`; JSON null counts as absent.
     pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+        // Geometry objects have a handful of fields: comparing their names is cheaper than
+        // hashing the key (SipHash).
+        let value = if self.map.len() <= 12 {
+            self.map.iter().find(|(name, _)| name.as_str() == key).map(|(_, value)| value)
+        } else {
+            self.map.get(key)
+        };
+        value.filter(|v| !v.is_null())
     }
 
     pub(crate) fn required(&self, key: &str) -> Result<&'a Value> {
-        self.get(key).ok_or_else(|| GeometryError::json(&self.at(key), "is required"))
+        self.get(key).ok_or_else(|| GeometryError::json(&self.field(key), "is required"))
     }
 
     pub(crate) fn number(&self, key: &str) -> Result<Option<f64>> {
-        self.get(key).map(|v| number(v, &self.at(key))).transpose()
+        self.get(key).map(|v| number(v, &self.field(key))).transpose()
     }
 
     pub(crate) fn required_number(&self, key: &str) -> Result<f64> {
-        number(self.required(key)?, &self.at(key))
+        number(self.required(key)?, &self.field(key))
     }
 
     pub(crate) fn xyz(&self, key: &str) -> Result<Option<Xyz>> {
-        self.get(key).map(|v| xyz(v, &self.at(key))).transpose()
+        self.get(key).map(|v| xyz(v, &self.field(key))).transpose()
     }
 
     pub(crate) fn required_xyz(&self, key: &str) -> Result<Xyz> {
-        xyz(self.required(key)?, &self.at(key))
+        xyz(self.required(key)?, &self.field(key))
     }
 
     pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>> {
         self.get(key)
-            .map(|v| v.as_bool().ok_or_else(|| GeometryError::json(&self.at(key), "expected true or false")))
+            .map(|v| v.as_bool().ok_or_else(|| GeometryError::json(&self.field(key), "expected true or false")))
             .transpose()
     }
 }
 
+/// `parent[index]` of any location (an [`At`] when the parent is one, or a `&str`).
+struct ItemOf<'a, P: ?Sized>(&'a P, usize);
+
+impl<P: Display + ?Sized> Display for ItemOf<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
 /// A finite number.
-pub(crate) fn number(value: &Value, at: &str) -> Result<f64> {
+pub(crate) fn number(value: &Value, at: &(impl Display + ?Sized)) -> Result<f64> {
     value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| GeometryError::json(at, "not a finite number"))
 }
 
 /// An integer within `min..=max`.
-pub(crate) fn integer(value: &Value, at: &str, min: i64, max: i64) -> Result<i64> {
+pub(crate) fn integer(value: &Value, at: &(impl Display + ?Sized), min: i64, max: i64) -> Result<i64> {
     let x = number(value, at)?;
     if x.fract() != 0.0 || x < min as f64 || x > max as f64 {
         return Err(GeometryError::json(at, format!("expected an integer from {min} to {max}")));
@@ -85,7 +143,7 @@ pub(crate) fn integer(value: &Value, at: &str, min: i64, max: i64) -> Result<i64
 
 /// A point or vector: `[x, y]`, `[x, y, z]` or `{"x":..,"y":..,"z":..}` (z defaults to 0, as
 /// the native reader has it).
-pub(crate) fn xyz(value: &Value, at: &str) -> Result<Xyz> {
+pub(crate) fn xyz(value: &Value, at: &(impl Display + ?Sized)) -> Result<Xyz> {
     match value {
         Value::Array(items) => {
             if !(2..=3).contains(&items.len()) {
@@ -93,12 +151,13 @@ pub(crate) fn xyz(value: &Value, at: &str) -> Result<Xyz> {
             }
             let mut out = [0.0; 3];
             for (i, item) in items.iter().enumerate() {
-                out[i] = number(item, &format!("{at}[{i}]"))?;
+                out[i] = number(item, &ItemOf(at, i))?;
             }
             Ok(out)
         }
         Value::Object(_) => {
-            let obj = Obj::new(value, at.to_string(), &["x", "y", "z"])?;
+            let at = at.to_string();
+            let obj = Obj::new(value, At::Name(&at), &["x", "y", "z"])?;
             Ok([obj.required_number("x")?, obj.required_number("y")?, obj.number("z")?.unwrap_or(0.0)])
         }
         _ => Err(GeometryError::json(at, "expected a point: [x, y, z] or {\"x\", \"y\", \"z\"}")),
@@ -106,14 +165,14 @@ pub(crate) fn xyz(value: &Value, at: &str) -> Result<Xyz> {
 }
 
 /// An array of at most [`MAX_ITEMS`] items.
-pub(crate) fn array<'a>(value: &'a Value, at: &str) -> Result<&'a [Value]> {
+pub(crate) fn array<'a>(value: &'a Value, at: &(impl Display + ?Sized)) -> Result<&'a [Value]> {
     let items = value.as_array().ok_or_else(|| GeometryError::json(at, "expected an array"))?;
     check_len(items.len(), at)?;
     Ok(items)
 }
 
 /// Refuses more than [`MAX_ITEMS`] items.
-pub(crate) fn check_len(len: usize, at: &str) -> Result<()> {
+pub(crate) fn check_len(len: usize, at: &(impl Display + ?Sized)) -> Result<()> {
     if len > MAX_ITEMS {
         return Err(GeometryError::json(at, format!("{len} items, at most {MAX_ITEMS} allowed")));
     }
@@ -121,22 +180,30 @@ pub(crate) fn check_len(len: usize, at: &str) -> Result<()> {
 }
 
 /// An array of points, at least `min` of them.
-pub(crate) fn points(value: &Value, at: &str, min: usize) -> Result<Vec<Xyz>> {
+pub(crate) fn points(value: &Value, at: &(impl Display + ?Sized), min: usize) -> Result<Vec<Xyz>> {
     let items = array(value, at)?;
     if items.len() < min {
         return Err(GeometryError::json(at, format!("needs at least {min} point{}", if min == 1 { "" } else { "s" })));
     }
-    items.iter().enumerate().map(|(i, p)| xyz(p, &format!("{at}[{i}]"))).collect()
+    let mut points = Vec::with_capacity(items.len());
+    for (i, p) in items.iter().enumerate() {
+        points.push(xyz(p, &ItemOf(at, i))?);
+    }
+    Ok(points)
 }
 
 /// An array of integers within `min..=max`.
-pub(crate) fn integers(value: &Value, at: &str, min: i64, max: i64) -> Result<Vec<i64>> {
+pub(crate) fn integers(value: &Value, at: &(impl Display + ?Sized), min: i64, max: i64) -> Result<Vec<i64>> {
     let items = array(value, at)?;
-    items.iter().enumerate().map(|(i, x)| integer(x, &format!("{at}[{i}]"), min, max)).collect()
+    let mut values = Vec::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        values.push(integer(x, &ItemOf(at, i), min, max)?);
+    }
+    Ok(values)
 }
 
 /// An Id64 string ("0x1a"), not zero.
-pub(crate) fn id64(value: &Value, at: &str) -> Result<u64> {
+pub(crate) fn id64(value: &Value, at: &(impl Display + ?Sized)) -> Result<u64> {
     let text = value.as_str().ok_or_else(|| GeometryError::json(at, "expected an id string such as \"0x1a\""))?;
     let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"));
     match hex.and_then(|h| u64::from_str_radix(h, 16).ok()) {

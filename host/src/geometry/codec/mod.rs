@@ -77,9 +77,18 @@ pub fn encode(geom: &Value) -> Result<Vec<u8>, GeometryError> {
     encode_with(geom, &StreamContext::default())
 }
 
-/// Encodes a GeometryStreamProps array into the column blob.
+/// Encodes a GeometryStreamProps array into the column blob. A stream without geometry is an
+/// error here; see [`encode_if_any`].
 pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, GeometryError> {
-    stream::pack(&encode::encode_stream(geom, context)?)
+    encode_if_any(geom, context)?
+        .ok_or_else(|| GeometryError::json("geom", "has no geometry (store no stream instead)"))
+}
+
+/// Encodes a GeometryStreamProps array into the column blob, or `None` when it is valid but holds
+/// no geometry (empty, or only `header` and `appearance` entries): the native library stores no
+/// stream then, so a writer must know the difference rather than get an error.
+pub fn encode_if_any(geom: &Value, context: &StreamContext) -> Result<Option<Vec<u8>>, GeometryError> {
+    encode::encode_stream(geom, context)?.map(|ops| stream::pack(&ops)).transpose()
 }
 
 /// Decodes a column blob into the GeometryStreamProps iTwin.js reports for it.
@@ -91,6 +100,12 @@ pub fn decode(blob: &[u8]) -> Result<Value, GeometryError> {
 /// entries, as iTwin.js leaves it out.
 pub fn decode_with(blob: &[u8], context: &StreamContext) -> Result<Value, GeometryError> {
     decode::decode_stream(&stream::unpack(blob)?, context)
+}
+
+/// The ids of the geometry parts a column blob instances (its `geomPart` entries), without
+/// decoding the rest: what a writer needs to know before deleting a part.
+pub fn instanced_parts(blob: &[u8]) -> Result<Vec<u64>, GeometryError> {
+    decode::instanced_parts(&stream::unpack(blob)?)
 }
 
 /// The uncompressed op stream inside a blob (after its 8-byte blob header): what to compare

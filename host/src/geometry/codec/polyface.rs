@@ -3,12 +3,11 @@
 //! Supported: points, point indices, params, normals and integer colors with their indices,
 //! `numPerFace`, `twoSided`, `expectedClosure`. Face data, aux data and tags are refused.
 
-use flatbuffers::FlatBufferBuilder;
 use serde_json::{Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Source};
-use super::json::{self, num, xyz_value, Obj};
+use super::json::{self, num, xyz_value, At, Obj};
 use super::math::Xyz;
 use super::model::Mesh;
 use super::variant::{self, kind};
@@ -43,7 +42,7 @@ mod slot {
 }
 
 /// Parses the value of an `indexedMesh` entry.
-pub(crate) fn parse(value: &Value, at: &str) -> Result<Mesh> {
+pub(crate) fn parse(value: &Value, at: &At<'_>) -> Result<Mesh> {
     let allowed = [
         "point",
         "pointIndex",
@@ -57,24 +56,24 @@ pub(crate) fn parse(value: &Value, at: &str) -> Result<Mesh> {
         "normal",
         "normalIndex",
     ];
-    let obj = Obj::new(value, at.to_string(), &allowed)?;
-    let points = json::points(obj.required("point")?, &obj.at("point"), 1)?;
+    let obj = Obj::new(value, *at, &allowed)?;
+    let points = json::points(obj.required("point")?, &obj.field("point"), 1)?;
     let point_index = indices(&obj, "pointIndex", points.len())?
         .ok_or_else(|| GeometryError::json(&obj.at("pointIndex"), "is required"))?;
     if point_index.is_empty() {
         return Err(GeometryError::json(&obj.at("pointIndex"), "needs at least one index"));
     }
     let params = match obj.get("param") {
-        Some(value) => Some(params(value, &obj.at("param"))?),
+        Some(value) => Some(params(value, &obj.field("param"))?),
         None => None,
     };
     let normals = match obj.get("normal") {
-        Some(value) => Some(json::points(value, &obj.at("normal"), 1)?),
+        Some(value) => Some(json::points(value, &obj.field("normal"), 1)?),
         None => None,
     };
     let colors = match obj.get("color") {
         Some(value) => {
-            let colors = json::integers(value, &obj.at("color"), 0, u32::MAX as i64)?;
+            let colors = json::integers(value, &obj.field("color"), 0, u32::MAX as i64)?;
             if colors.is_empty() {
                 return Err(GeometryError::json(&obj.at("color"), "needs at least one color"));
             }
@@ -102,10 +101,10 @@ pub(crate) fn parse(value: &Value, at: &str) -> Result<Mesh> {
         colors,
     };
     if let Some(n) = obj.get("numPerFace") {
-        mesh.num_per_face = json::integer(n, &obj.at("numPerFace"), 0, i32::MAX as i64)? as i32;
+        mesh.num_per_face = json::integer(n, &obj.field("numPerFace"), 0, i32::MAX as i64)? as i32;
     }
     if let Some(c) = obj.get("expectedClosure") {
-        mesh.expected_closure = json::integer(c, &obj.at("expectedClosure"), 0, 2)? as u32;
+        mesh.expected_closure = json::integer(c, &obj.field("expectedClosure"), 0, 2)? as u32;
     }
     Ok(mesh)
 }
@@ -115,7 +114,7 @@ pub(crate) fn parse(value: &Value, at: &str) -> Result<Mesh> {
 fn indices(obj: &Obj<'_>, key: &str, count: usize) -> Result<Option<Vec<i32>>> {
     let Some(value) = obj.get(key) else { return Ok(None) };
     let count = count.min(i32::MAX as usize) as i64;
-    let values = json::integers(value, &obj.at(key), -count, count)?;
+    let values = json::integers(value, &obj.field(key), -count, count)?;
     Ok(Some(values.into_iter().map(|i| i as i32).collect()))
 }
 
@@ -139,7 +138,7 @@ fn companion_indices(
     Ok(Some(indices))
 }
 
-fn params(value: &Value, at: &str) -> Result<Vec<[f64; 2]>> {
+fn params(value: &Value, at: &At<'_>) -> Result<Vec<[f64; 2]>> {
     let items = json::array(value, at)?;
     if items.is_empty() {
         return Err(GeometryError::json(at, "needs at least one param"));
@@ -148,10 +147,10 @@ fn params(value: &Value, at: &str) -> Result<Vec<[f64; 2]>> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let at = format!("{at}[{i}]");
+            let at = at.item(i);
             match item {
                 Value::Array(uv) if uv.len() == 2 => {
-                    Ok([json::number(&uv[0], &format!("{at}[0]"))?, json::number(&uv[1], &format!("{at}[1]"))?])
+                    Ok([json::number(&uv[0], &at.item(0))?, json::number(&uv[1], &at.item(1))?])
                 }
                 Value::Object(_) => {
                     let obj = Obj::new(item, at, &["x", "y"])?;
@@ -166,7 +165,7 @@ fn params(value: &Value, at: &str) -> Result<Vec<[f64; 2]>> {
 /// The Polyface op payload, in the order of `WriteAsFBPolyfaceDirect`: value vectors, index
 /// vectors, then the table fields.
 pub(crate) fn to_payload(mesh: &Mesh) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let flat3 = |v: &[Xyz]| v.iter().flatten().copied().collect::<Vec<f64>>();
     let point = fbb.create_vector(&flat3(&mesh.points));
     let param = mesh.params.as_ref().map(|p| fbb.create_vector(&p.iter().flatten().copied().collect::<Vec<f64>>()));

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::curves;
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, DoublesAndFlag, Source};
-use super::json::{self, num, xyz_value, Obj};
+use super::json::{self, num, xyz_value, At, Obj};
 use super::math::{self, *};
 use super::model::*;
 use super::variant::{self, kind};
@@ -17,10 +17,8 @@ type Result<T> = std::result::Result<T, GeometryError>;
 
 pub(crate) const SOLID_KEYS: [&str; 6] = ["box", "sphere", "cylinder", "cone", "torusPipe", "linearSweep"];
 
-const AXES_KEYS: [&str; 3] = ["xyzVectors", "xyVectors", "zxVectors"];
-
 /// Parses the value of solid entry `key` (one of [`SOLID_KEYS`]).
-pub(crate) fn parse(key: &str, value: &Value, at: &str) -> Result<Solid> {
+pub(crate) fn parse(key: &str, value: &Value, at: &At<'_>) -> Result<Solid> {
     match key {
         "box" => parse_box(value, at),
         "sphere" => parse_sphere(value, at),
@@ -32,8 +30,27 @@ pub(crate) fn parse(key: &str, value: &Value, at: &str) -> Result<Solid> {
     }
 }
 
-fn keys<'a>(own: &[&'a str]) -> Vec<&'a str> {
-    own.iter().copied().chain(AXES_KEYS).collect()
+/// `own` field names and the axes ones ([`parse_axes`]), on the stack.
+fn with_axes<const N: usize>(own: &[&'static str; N]) -> AllowedKeys {
+    const { assert!(N + 3 <= 12, "AllowedKeys holds 12 names") };
+    let mut keys = AllowedKeys { names: [""; 12], len: N + 3 };
+    keys.names[..N].copy_from_slice(own);
+    keys.names[N..N + 3].copy_from_slice(&["xyzVectors", "xyVectors", "zxVectors"]);
+    keys
+}
+
+/// Up to 12 field names.
+struct AllowedKeys {
+    names: [&'static str; 12],
+    len: usize,
+}
+
+impl std::ops::Deref for AllowedKeys {
+    type Target = [&'static str];
+
+    fn deref(&self) -> &Self::Target {
+        &self.names[..self.len]
+    }
 }
 
 /// The axes of `xyzVectors` (taken as given), `xyVectors` or `zxVectors` (both squared and
@@ -42,12 +59,12 @@ fn keys<'a>(own: &[&'a str]) -> Vec<&'a str> {
 fn parse_axes(obj: &Obj<'_>) -> Result<Option<Matrix>> {
     let vectors = |key: &str, n: usize| -> Result<Option<Vec<Xyz>>> {
         let Some(value) = obj.get(key) else { return Ok(None) };
-        let at = obj.at(key);
+        let at = obj.field(key);
         let items = json::array(value, &at)?;
         if items.len() != n {
             return Err(GeometryError::json(&at, format!("expected {n} vectors")));
         }
-        items.iter().enumerate().map(|(i, v)| json::xyz(v, &format!("{at}[{i}]"))).collect::<Result<_>>().map(Some)
+        items.iter().enumerate().map(|(i, v)| json::xyz(v, &at.item(i))).collect::<Result<_>>().map(Some)
     };
     if let Some(v) = vectors("xyzVectors", 3)? {
         return Ok(Some(from_columns(v[0], v[1], v[2])));
@@ -77,21 +94,21 @@ fn non_negative(obj: &Obj<'_>, key: &str, x: f64) -> Result<f64> {
 }
 
 /// An angle in degrees: a number, `{"degrees": d}` or `{"radians": r}`; returned in radians.
-fn angle_radians(value: &Value, at: &str) -> Result<f64> {
+fn angle_radians(value: &Value, at: &At<'_>) -> Result<f64> {
     if value.is_object() {
-        let obj = Obj::new(value, at.to_string(), &["degrees", "radians"])?;
+        let obj = Obj::new(value, *at, &["degrees", "radians"])?;
         return match (obj.number("degrees")?, obj.number("radians")?) {
             (Some(d), None) => Ok(degrees_to_radians(d)),
             (None, Some(r)) => Ok(r),
-            _ => Err(GeometryError::json(at, "expected one of `degrees`, `radians`")),
+            _ => Err(GeometryError::json(&obj.at, "expected one of `degrees`, `radians`")),
         };
     }
     Ok(degrees_to_radians(json::number(value, at)?))
 }
 
-fn parse_box(value: &Value, at: &str) -> Result<Solid> {
-    let allowed = ["origin", "baseOrigin", "topOrigin", "baseX", "baseY", "topX", "topY", "height", "capped"];
-    let obj = Obj::new(value, at.to_string(), &keys(&allowed))?;
+fn parse_box(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let own = ["origin", "baseOrigin", "topOrigin", "baseX", "baseY", "topX", "topY", "height", "capped"];
+    let obj = Obj::new(value, *at, &with_axes(&own))?;
     // The native reader prefers `origin`; its writer outputs both with the same value.
     let base_origin = match obj.xyz("origin")? {
         Some(origin) => origin,
@@ -123,9 +140,9 @@ fn parse_box(value: &Value, at: &str) -> Result<Solid> {
     }))
 }
 
-fn parse_sphere(value: &Value, at: &str) -> Result<Solid> {
-    let allowed = ["center", "radius", "radiusX", "radiusY", "radiusZ", "capped", "latitudeStartEnd"];
-    let obj = Obj::new(value, at.to_string(), &keys(&allowed))?;
+fn parse_sphere(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let own = ["center", "radius", "radiusX", "radiusY", "radiusZ", "capped", "latitudeStartEnd"];
+    let obj = Obj::new(value, *at, &with_axes(&own))?;
     let center = obj.required_xyz("center")?;
     let radius = obj.number("radius")?;
     let radius_x = obj.number("radiusX")?.or(radius);
@@ -146,13 +163,13 @@ fn parse_sphere(value: &Value, at: &str) -> Result<Solid> {
     let (start_latitude, latitude_sweep, capped) = match obj.get("latitudeStartEnd") {
         None => (-std::f64::consts::FRAC_PI_2, std::f64::consts::PI, false),
         Some(value) => {
-            let at = obj.at("latitudeStartEnd");
+            let at = obj.field("latitudeStartEnd");
             let items = json::array(value, &at)?;
             if items.len() != 2 {
                 return Err(GeometryError::json(&at, "expected [startDegrees, endDegrees]"));
             }
-            let start = angle_radians(&items[0], &format!("{at}[0]"))?;
-            let end = angle_radians(&items[1], &format!("{at}[1]"))?;
+            let start = angle_radians(&items[0], &at.item(0))?;
+            let end = angle_radians(&items[1], &at.item(1))?;
             (start, end - start, obj.bool("capped")?.unwrap_or(false))
         }
     };
@@ -160,7 +177,7 @@ fn parse_sphere(value: &Value, at: &str) -> Result<Solid> {
 }
 
 /// `DgnConeDetail(centerA, centerB, radiusA, radiusB, capped)`: section vectors from the axis.
-fn cone_from_axis(at: &str, a: Xyz, b: Xyz, radius_a: f64, radius_b: f64, capped: bool) -> Result<ConeDetail> {
+fn cone_from_axis(at: &At<'_>, a: Xyz, b: Xyz, radius_a: f64, radius_b: f64, capped: bool) -> Result<ConeDetail> {
     if magnitude(sub(b, a)) <= 1.0e-10 * (1.0 + magnitude(a) + magnitude(b)) {
         return Err(GeometryError::json(at, "start and end coincide"));
     }
@@ -168,17 +185,17 @@ fn cone_from_axis(at: &str, a: Xyz, b: Xyz, radius_a: f64, radius_b: f64, capped
     Ok(ConeDetail { center_a: a, center_b: b, vector0, vector90, radius_a, radius_b, capped })
 }
 
-fn parse_cylinder(value: &Value, at: &str) -> Result<Solid> {
-    let obj = Obj::new(value, at.to_string(), &["start", "end", "radius", "capped"])?;
+fn parse_cylinder(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let obj = Obj::new(value, *at, &["start", "end", "radius", "capped"])?;
     let radius = obj.required_number("radius")?;
     let radius = non_negative(&obj, "radius", radius)?;
     let (a, b) = (obj.required_xyz("start")?, obj.required_xyz("end")?);
     Ok(Solid::Cone(cone_from_axis(at, a, b, radius, radius, obj.bool("capped")?.unwrap_or(false))?))
 }
 
-fn parse_cone(value: &Value, at: &str) -> Result<Solid> {
-    let allowed = ["start", "end", "radius", "startRadius", "endRadius", "capped"];
-    let obj = Obj::new(value, at.to_string(), &keys(&allowed))?;
+fn parse_cone(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let own = ["start", "end", "radius", "startRadius", "endRadius", "capped"];
+    let obj = Obj::new(value, *at, &with_axes(&own))?;
     let radius_a = obj.number("startRadius")?.or(obj.number("radius")?);
     let radius_a = radius_a.ok_or_else(|| GeometryError::json(&obj.at("startRadius"), "is required (or `radius`)"))?;
     let radius_a = non_negative(&obj, "startRadius", radius_a)?;
@@ -199,12 +216,12 @@ fn parse_cone(value: &Value, at: &str) -> Result<Solid> {
     }))
 }
 
-fn parse_torus_pipe(value: &Value, at: &str) -> Result<Solid> {
-    let allowed = ["center", "majorRadius", "minorRadius", "sweepAngle", "capped"];
-    let obj = Obj::new(value, at.to_string(), &keys(&allowed))?;
+fn parse_torus_pipe(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let own = ["center", "majorRadius", "minorRadius", "sweepAngle", "capped"];
+    let obj = Obj::new(value, *at, &with_axes(&own))?;
     let axes = parse_axes(&obj)?.unwrap_or(IDENTITY);
     let sweep = match obj.get("sweepAngle") {
-        Some(value) => angle_radians(value, &obj.at("sweepAngle"))?,
+        Some(value) => angle_radians(value, &obj.field("sweepAngle"))?,
         None => 2.0 * std::f64::consts::PI,
     };
     Ok(Solid::TorusPipe(TorusPipeDetail {
@@ -218,9 +235,9 @@ fn parse_torus_pipe(value: &Value, at: &str) -> Result<Solid> {
     }))
 }
 
-fn parse_linear_sweep(value: &Value, at: &str) -> Result<Solid> {
-    let obj = Obj::new(value, at.to_string(), &["contour", "vector", "capped"])?;
-    let contour_at = obj.at("contour");
+fn parse_linear_sweep(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let obj = Obj::new(value, *at, &["contour", "vector", "capped"])?;
+    let contour_at = obj.field("contour");
     let (key, contour) = curves::single_key(obj.required("contour")?, &contour_at)?;
     if !curves::is_vector_key(key) {
         return Err(GeometryError::json(
@@ -229,7 +246,7 @@ fn parse_linear_sweep(value: &Value, at: &str) -> Result<Solid> {
         ));
     }
     Ok(Solid::Extrusion(ExtrusionDetail {
-        base: curves::parse_vector(key, contour, &format!("{contour_at}.{key}"), 0)?,
+        base: curves::parse_vector(key, contour, &contour_at.field(key), 0)?,
         vector: obj.required_xyz("vector")?,
         capped: obj.bool("capped")?.unwrap_or(false),
     }))
@@ -237,7 +254,7 @@ fn parse_linear_sweep(value: &Value, at: &str) -> Result<Solid> {
 
 /// The SolidPrimitive op payload (`VariantGeometry` behind "bg0001fb").
 pub(crate) fn to_payload(solid: &Solid) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let (member_kind, member) = match solid {
         Solid::Box(d) => {
             let (b, t, x, y) = (d.base_origin, d.top_origin, d.vector_x, d.vector_y);

@@ -118,14 +118,18 @@ pub(crate) fn pack(stream: &[u8]) -> Result<Vec<u8>, GeometryError> {
     raw.extend_from_slice(stream);
 
     let mut encoder = snap::raw::Encoder::new();
-    let mut blob = Vec::new();
+    let mut blob = Vec::with_capacity(2 + snap::raw::max_compress_len(raw.len().min(CHUNK_RAW_BYTES)));
     for piece in raw.chunks(CHUNK_RAW_BYTES) {
-        let compressed = encoder.compress_vec(piece).map_err(|e| GeometryError::blob(format!("snappy: {e}")))?;
+        // Compressed straight into the blob, behind room for its length.
+        let at = blob.len();
+        blob.resize(at + 2 + snap::raw::max_compress_len(piece.len()), 0);
+        let written =
+            encoder.compress(piece, &mut blob[at + 2..]).map_err(|e| GeometryError::blob(format!("snappy: {e}")))?;
         // Snappy never grows 32 KiB past 64 KiB, but the length field is only 16 bits.
-        let len = u16::try_from(compressed.len() + 2)
+        let len = u16::try_from(written + 2)
             .map_err(|_| GeometryError::blob("compressed chunk does not fit its 16-bit length"))?;
-        blob.extend_from_slice(&len.to_le_bytes());
-        blob.extend_from_slice(&compressed);
+        blob[at..at + 2].copy_from_slice(&len.to_le_bytes());
+        blob.truncate(at + 2 + written);
     }
     Ok(blob)
 }

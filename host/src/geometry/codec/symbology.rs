@@ -6,12 +6,11 @@
 //! appearance differs from what is in effect, and stores the sub-category id only when it
 //! changed. [`AppearanceState`] does the same so that our streams match its bytes.
 
-use flatbuffers::FlatBufferBuilder;
 use serde_json::{Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source};
-use super::json::{self, num, xyz_value, Obj};
+use super::json::{self, num, xyz_value, At, Obj};
 use super::math::{self, degrees_to_radians, radians_to_degrees, Angles, Matrix, Transform, Xyz};
 
 type Result<T> = std::result::Result<T, GeometryError>;
@@ -28,9 +27,9 @@ pub(crate) struct Appearance {
 }
 
 /// Parses the value of an `appearance` entry.
-pub(crate) fn parse_appearance(value: &Value, at: &str) -> Result<Appearance> {
+pub(crate) fn parse_appearance(value: &Value, at: &At<'_>) -> Result<Appearance> {
     let allowed = ["subCategory", "color", "weight", "transparency", "displayPriority", "geometryClass", "style"];
-    let obj = Obj::new(value, at.to_string(), &allowed)?;
+    let obj = Obj::new(value, *at, &allowed)?;
     if obj.get("style").is_some() {
         return Err(GeometryError::json(&obj.at("style"), "line styles are not supported"));
     }
@@ -39,10 +38,10 @@ pub(crate) fn parse_appearance(value: &Value, at: &str) -> Result<Appearance> {
         return Err(GeometryError::json(&obj.at("transparency"), "expected a number from 0 to 1"));
     }
     let int = |key: &str, min: i64, max: i64| -> Result<Option<i64>> {
-        obj.get(key).map(|v| json::integer(v, &obj.at(key), min, max)).transpose()
+        obj.get(key).map(|v| json::integer(v, &obj.field(key), min, max)).transpose()
     };
     Ok(Appearance {
-        sub_category: obj.get("subCategory").map(|v| json::id64(v, &obj.at("subCategory"))).transpose()?,
+        sub_category: obj.get("subCategory").map(|v| json::id64(v, &obj.field("subCategory"))).transpose()?,
         color: int("color", 0, u32::MAX as i64)?.map(|c| c as u32),
         weight: int("weight", 0, u32::MAX as i64)?.map(|w| w as u32),
         transparency,
@@ -145,7 +144,7 @@ impl AppearanceState {
 /// `CreateBasicSymbology`, fields in the generated order. Display priority is 2d only: 3d
 /// streams (all of ours) store 0.
 fn basic_symbology(sub_category: u64, p: &Params) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let start = fbb.start_table();
     fbb.push_slot::<f64>(12, p.transparency, 0.0);
     fbb.push_slot::<i64>(10, 0, 0);
@@ -208,13 +207,13 @@ pub(crate) struct PartInstance {
 /// Parses the value of a `geomPart` entry and derives what the native writer stores: it builds
 /// the transform from origin, angles and scale, then takes origin, angles and scale back out of
 /// the transform (so angles come back recomputed, e.g. yaw 30 as 29.999999999999996).
-pub(crate) fn parse_part_instance(value: &Value, at: &str) -> Result<PartInstance> {
-    let obj = Obj::new(value, at.to_string(), &["part", "origin", "rotation", "scale"])?;
-    let part = json::id64(obj.required("part")?, &obj.at("part"))?;
+pub(crate) fn parse_part_instance(value: &Value, at: &At<'_>) -> Result<PartInstance> {
+    let obj = Obj::new(value, *at, &["part", "origin", "rotation", "scale"])?;
+    let part = json::id64(obj.required("part")?, &obj.field("part"))?;
     let origin = obj.xyz("origin")?.unwrap_or([0.0; 3]);
     let angles = match obj.get("rotation") {
         Some(rotation) => {
-            let r = Obj::new(rotation, obj.at("rotation"), &["yaw", "pitch", "roll"])?;
+            let r = Obj::new(rotation, obj.field("rotation"), &["yaw", "pitch", "roll"])?;
             // The native reader takes each angle through radians (`Angle`) into degrees.
             let degrees = |key: &str| -> Result<f64> {
                 Ok(radians_to_degrees(degrees_to_radians(r.number(key)?.unwrap_or(0.0))))
@@ -261,7 +260,7 @@ fn rigid_signed_scale(m: &Matrix) -> Option<f64> {
 
 /// `CreateGeometryPart`, fields in the generated order.
 pub(crate) fn part_instance_payload(instance: &PartInstance) -> Vec<u8> {
-    let mut fbb = FlatBufferBuilder::new();
+    let mut fbb = flatbuf::builder();
     let start = fbb.start_table();
     match instance.placement {
         None => fbb.push_slot::<i64>(4, instance.part as i64, 0),
@@ -278,14 +277,20 @@ pub(crate) fn part_instance_payload(instance: &PartInstance) -> Vec<u8> {
     flatbuf::finish(fbb, root)
 }
 
-/// The `geomPart` entry for a GeometryPartInstance op: only what is stored.
-pub(crate) fn part_instance_json(data: &[u8]) -> PayloadResult<Value> {
-    let src = Source::new(data);
-    let t = src.root()?;
-    let part = t.i64(4, 0)? as u64;
+/// The part a GeometryPartInstance payload instances.
+pub(crate) fn part_instance_id(data: &[u8]) -> PayloadResult<u64> {
+    let part = Source::new(data).root()?.i64(4, 0)? as u64;
     if part == 0 {
         return Err(PayloadError::new("GeometryPart without a part id"));
     }
+    Ok(part)
+}
+
+/// The `geomPart` entry for a GeometryPartInstance op: only what is stored.
+pub(crate) fn part_instance_json(data: &[u8]) -> PayloadResult<Value> {
+    let part = part_instance_id(data)?;
+    let src = Source::new(data);
+    let t = src.root()?;
     let mut v = Map::new();
     v.insert("part".into(), Value::String(json::id64_string(part)));
     if let Some(origin) = t.doubles::<3>(6)? {

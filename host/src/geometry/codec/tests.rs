@@ -248,3 +248,15 @@ fn non_finite_numbers_in_a_blob_are_refused() {
     let err = decode(&stream::pack(&ops).unwrap()).unwrap_err();
     assert_eq!(err.to_string(), "GeometryStream op 1 (PointPrimitive): a NaN or infinite number");
 }
+
+#[test]
+fn instanced_parts_are_listed_without_decoding_the_rest() {
+    let geom = json!([
+        {"geomPart": {"part": "0x30"}},
+        {"sphere": {"center": [0, 0, 0], "radius": 1}},
+        {"geomPart": {"part": "0x31", "origin": [1, 2, 3], "scale": 2}},
+    ]);
+    assert_eq!(instanced_parts(&encode(&geom).unwrap()).unwrap(), vec![0x30, 0x31]);
+    assert!(instanced_parts(&encode(&json!([{"lineString": [[0, 0], [1, 1]]}])).unwrap()).unwrap().is_empty());
+    assert!(instanced_parts(b"not a blob").is_err());
+}

@@ -53,12 +53,20 @@ struct Item {
     version: Option<String>,
     checksum: Option<String>,
     label: String,
+    /// Placement origin, in the source's unit.
+    origin: [f64; 3],
+    /// GeometryStreamProps, in the source's unit.
+    geom: Option<Value>,
 }
 
 /// The source file, parsed.
 struct Source {
     docid: String,
     revision: String,
+    /// Metres per source unit, declared with `set-source-units` when given.
+    units: Option<f64>,
+    /// Read each written element back and fail unless its origin is the one sent.
+    check_read_back: bool,
     items: Vec<Item>,
     /// `(phase, how)`.
     fail: Option<(String, String)>,
@@ -127,11 +135,24 @@ fn parse_source(text: &str) -> Result<Source, String> {
                     .filter(|id| !id.is_empty())
                     .ok_or_else(|| format!("source: items[{index}] needs a non-empty \"id\""))?;
                 let label = opt_string(entry, "label")?.unwrap_or_else(|| id.clone());
+                let origin = match entry.get("origin") {
+                    None | Some(Value::Null) => [0.0; 3],
+                    Some(value) => {
+                        point(value).ok_or_else(|| format!("source: items[{index}].origin must be [x, y, z]"))?
+                    }
+                };
+                let geom = match entry.get("geom") {
+                    None | Some(Value::Null) => None,
+                    Some(value @ Value::Array(_)) => Some(value.clone()),
+                    Some(other) => return Err(format!("source: items[{index}].geom must be an array, not {other}")),
+                };
                 items.push(Item {
                     version: opt_string(entry, "version")?,
                     checksum: opt_string(entry, "checksum")?,
                     label,
                     id,
+                    origin,
+                    geom,
                 });
             }
         }
@@ -167,7 +188,24 @@ fn parse_source(text: &str) -> Result<Source, String> {
         }
     };
 
-    Ok(Source { docid, revision, items, fail, hostile })
+    let units = match root.get("units") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(value.as_f64().ok_or_else(|| format!("source: \"units\" must be a number, not {value}"))?),
+    };
+    let check_read_back = match root.get("checkReadBack") {
+        None | Some(Value::Null) => false,
+        Some(value) => {
+            value.as_bool().ok_or_else(|| format!("source: \"checkReadBack\" must be true or false, not {value}"))?
+        }
+    };
+
+    Ok(Source { docid, revision, units, check_read_back, items, fail, hostile })
+}
+
+/// `[x, y, z]` as numbers.
+fn point(value: &Value) -> Option<[f64; 3]> {
+    let items = value.as_array().filter(|a| a.len() == 3)?;
+    Some([items[0].as_f64()?, items[1].as_f64()?, items[2].as_f64()?])
 }
 
 /// Runs `f` with the parsed source; an error if `open-source-data` has not run in this instance.
@@ -276,15 +314,18 @@ fn model_and_category() -> Result<(String, String), String> {
     }
 }
 
-fn physical_object(model: &str, category: &str, label: &str) -> String {
-    json!({
+fn physical_object(model: &str, category: &str, label: &str, origin: [f64; 3], geom: Option<&Value>) -> String {
+    let mut props = json!({
         "classFullName": "Generic:PhysicalObject",
         "model": model,
         "category": category,
         "userLabel": label,
-        "placement": { "origin": [0, 0, 0] },
-    })
-    .to_string()
+        "placement": { "origin": origin },
+    });
+    if let Some(geom) = geom {
+        props["geom"] = geom.clone();
+    }
+    props.to_string()
 }
 
 fn source_item(id: &str, version: Option<String>, checksum: Option<String>) -> SourceItem {
@@ -295,7 +336,7 @@ fn source_item(id: &str, version: Option<String>, checksum: Option<String>) -> S
 /// Generic:PhysicalObject in the job's model and category, which must exist.
 fn write_marker(item_id: &str, label: &str) -> Result<String, String> {
     let (model, category) = model_and_category()?;
-    let props = physical_object(&model, &category, label);
+    let props = physical_object(&model, &category, label, [0.0; 3], None);
     sync::update_imodel(&source_item(item_id, Some("1".to_string()), None), &props)
         .map_err(|e| format!("update-imodel {item_id}: {}", describe(&e)))
 }
@@ -361,24 +402,45 @@ fn initialize() -> Result<(), String> {
 
 fn update_items() -> Result<(), String> {
     let (model, category) = model_and_category()?;
-    let items = with_source(|s| {
-        s.items
+    let (items, check_read_back) = with_source(|s| {
+        let items = s
+            .items
             .iter()
-            .map(|i| (i.id.clone(), i.version.clone(), i.checksum.clone(), i.label.clone()))
-            .collect::<Vec<_>>()
+            .map(|i| (i.id.clone(), i.version.clone(), i.checksum.clone(), i.label.clone(), i.origin, i.geom.clone()))
+            .collect::<Vec<_>>();
+        (items, s.check_read_back)
     })?;
     let total = items.len() as u64;
-    for (done, (id, version, checksum, label)) in items.into_iter().enumerate() {
+    for (done, (id, version, checksum, label, origin, geom)) in items.into_iter().enumerate() {
         let item = source_item(&id, version, checksum);
         let change = sync::detect_changes(&item).map_err(|e| format!("detect-changes {id}: {}", describe(&e)))?;
         match (change.state, change.element_id) {
             (ItemState::Unchanged, Some(element)) => sync::on_element_seen(&element),
             _ => {
-                sync::update_imodel(&item, &physical_object(&model, &category, &label))
-                    .map_err(|e| format!("update-imodel {id}: {}", describe(&e)))?;
+                let props = physical_object(&model, &category, &label, origin, geom.as_ref());
+                let element =
+                    sync::update_imodel(&item, &props).map_err(|e| format!("update-imodel {id}: {}", describe(&e)))?;
+                if check_read_back {
+                    read_back(&id, &element, origin)?;
+                }
             }
         }
         host::progress(done as u64 + 1, Some(total));
+    }
+    Ok(())
+}
+
+/// `element-props` answers in the connector's unit and frame: the origin is the one sent.
+fn read_back(id: &str, element: &str, sent: [f64; 3]) -> Result<(), String> {
+    let props = sync::element_props(element)
+        .map_err(|e| format!("element-props {element}: {}", describe(&e)))?
+        .ok_or_else(|| format!("element-props {element}: no such element"))?;
+    let props: Value = serde_json::from_str(&props).map_err(|e| format!("element-props {element}: {e}"))?;
+    let read =
+        point(&props["placement"]["origin"]).ok_or_else(|| format!("item {id}: no placement origin in {props}"))?;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    if !read.iter().zip(sent).all(|(a, b)| close(*a, b)) {
+        return Err(format!("item {id}: sent origin {sent:?}, read back {read:?}"));
     }
     Ok(())
 }
@@ -509,9 +571,13 @@ impl Guest for TestConnector {
         const PHASE: &str = "open-source-data";
         let text = std::fs::read_to_string(&source).map_err(|e| format!("reading {source}: {e}"))?;
         let parsed = parse_source(&text)?;
-        let (docid, revision) = (parsed.docid.clone(), parsed.revision.clone());
+        let (docid, revision, units) = (parsed.docid.clone(), parsed.revision.clone(), parsed.units);
         STATE.with(|s| *s.borrow_mut() = State { source: Some(parsed), ids: Ids::default() });
         fail_early(PHASE)?;
+        if let Some(metres_per_unit) = units {
+            sync::set_source_units(metres_per_unit)
+                .map_err(|e| format!("set-source-units {metres_per_unit}: {}", describe(&e)))?;
+        }
         let record = sync::record_document(&SourceDocument {
             docid: docid.clone(),
             description: None,
