@@ -200,9 +200,11 @@ fn print_report(job: &JobArgs, report: &runner::RunReport, verbose: bool) {
     if report.unmapped {
         println!("unmapped: everything of this source was removed");
     }
-    println!("{:<40} {:>9} {:>9} {:>9} {:>9}", "class", "inserted", "updated", "deleted", "unchanged");
+    // As wide as the longest class name, e.g. `BisCore:CategorySelectorRefersToCategories`.
+    let width = report.stats.by_class.keys().map(String::len).max().unwrap_or(0).max(40);
+    println!("{:<width$} {:>9} {:>9} {:>9} {:>9}", "class", "inserted", "updated", "deleted", "unchanged");
     for (class, t) in &report.stats.by_class {
-        println!("{class:<40} {:>9} {:>9} {:>9} {:>9}", t.inserted, t.updated, t.deleted, t.unchanged);
+        println!("{class:<width$} {:>9} {:>9} {:>9} {:>9}", t.inserted, t.updated, t.deleted, t.unchanged);
     }
     let total = report.stats.total();
     println!(
