@@ -141,7 +141,8 @@ impl Briefcase {
     pub fn external_source_aspect_provenance(&mut self) -> Result<Vec<AspectProvenance>, WriteError> {
         let sql = self.aspect_queries()?.provenance.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], |r| Ok(AspectProvenance { element_id: r.get(0)?, scope: r.get(1)?, source: r.get(2)? }))?;
+        let rows = stmt
+            .query_map([], |r| Ok(AspectProvenance { element_id: r.get(0)?, scope: r.get(1)?, source: r.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
