@@ -5,6 +5,9 @@
 
 use std::collections::HashSet;
 
+use std::io::Read;
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -90,8 +93,8 @@ pub struct Group {
     pub members: Vec<String>,
 }
 
-/// The register's identity and revision, read without building its items: enough to record
-/// the document, and all an unchanged register needs.
+/// The register's identity and revision: enough to record the document, and all an unchanged
+/// register needs.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Header {
@@ -102,13 +105,91 @@ pub struct Header {
     pub revision: String,
 }
 
+/// How much of the file is read first, looking for the header: registers start with it.
+const HEADER_PREFIX: u64 = 64 * 1024;
+
 impl Header {
+    /// Reads the header from the beginning of the file, without reading (let alone parsing)
+    /// the items behind it; only a file whose header is not at its top is read whole.
+    pub fn read(path: &str) -> Result<Header, String> {
+        let mut prefix = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(HEADER_PREFIX).read_to_end(&mut prefix))
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
+        if let Some(header) = HeaderFields::scan(&prefix).complete() {
+            return header.checked();
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        Self::parse(&bytes)
+    }
+
+    /// The header of a whole register file.
     pub fn parse(bytes: &[u8]) -> Result<Header, String> {
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| format!("not an asset register: {e}"))?;
-        if header.register_id.trim().is_empty() {
+        match HeaderFields::scan(bytes).complete() {
+            Some(header) => header.checked(),
+            // Not all there: let serde say what is wrong (a missing key, or not JSON at all).
+            None => serde_json::from_slice::<Header>(bytes)
+                .map_err(|e| format!("not an asset register: {e}"))
+                .and_then(Header::checked),
+        }
+    }
+
+    fn checked(self) -> Result<Header, String> {
+        if self.register_id.trim().is_empty() {
             return Err("registerId is empty".into());
         }
-        Ok(header)
+        Ok(self)
+    }
+}
+
+/// The header keys found so far, read by a visitor that stops at the last of them.
+#[derive(Default)]
+struct HeaderFields {
+    register_id: Option<String>,
+    name: Option<String>,
+    revision: Option<String>,
+}
+
+impl HeaderFields {
+    fn scan(bytes: &[u8]) -> HeaderFields {
+        let mut fields = HeaderFields::default();
+        let mut json = serde_json::Deserializer::from_slice(bytes);
+        // Stopping inside the object (or a prefix that ends there) is an error to serde_json;
+        // what was read before it is kept either way.
+        let _ = serde::Deserializer::deserialize_map(&mut json, HeaderVisitor(&mut fields));
+        fields
+    }
+
+    fn complete(self) -> Option<Header> {
+        Some(Header { register_id: self.register_id?, name: self.name?, revision: self.revision? })
+    }
+}
+
+struct HeaderVisitor<'a>(&'a mut HeaderFields);
+
+impl<'de> Visitor<'de> for HeaderVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an asset register (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let fields = self.0;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "registerId" => fields.register_id = Some(map.next_value()?),
+                "name" => fields.name = Some(map.next_value()?),
+                "revision" => fields.revision = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if fields.register_id.is_some() && fields.name.is_some() && fields.revision.is_some() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -191,6 +272,19 @@ mod tests {
         // The XXH3-64 of no bytes, from the reference implementation's test vectors.
         assert_eq!(checksum(b""), "2d06800538d394c2");
         assert_ne!(checksum(b"a"), checksum(b"b"));
+    }
+
+    #[test]
+    fn the_header_is_read_without_the_items() {
+        let text = r#"{"registerId": "r-1", "name": "Site", "revision": "7", "assets": [ this is not JSON"#;
+        let header = Header::parse(text.as_bytes()).unwrap();
+        assert_eq!((header.register_id.as_str(), header.name.as_str(), header.revision.as_str()), ("r-1", "Site", "7"));
+        // Keys after the items are found too; missing ones are named.
+        let late = r#"{"assets": [{"id": "a"}], "revision": "2", "name": "N", "registerId": "r-2"}"#;
+        assert_eq!(Header::parse(late.as_bytes()).unwrap().register_id, "r-2");
+        let missing = Header::parse(br#"{"registerId": "r-3", "name": "N"}"#).unwrap_err();
+        assert!(missing.contains("revision"), "{missing}");
+        assert!(Header::parse(b"not json").unwrap_err().starts_with("not an asset register"));
     }
 
     #[test]

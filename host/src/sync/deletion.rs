@@ -22,7 +22,14 @@ impl Synchronizer {
             DeletionMode::None => return Ok(0),
             DeletionMode::Channel => {
                 let aspects = bim.external_source_aspect_provenance()?;
-                self.unseen_in_channel(bim, &aspects)?
+                let tracked = self.tracked_in_channel(&aspects);
+                // The walk only ever deletes an unseen tracked element no unchanged document
+                // vouches for; when there is none anywhere (an unchanged re-run), skip it.
+                if tracked.iter().all(|(id, &vouched)| vouched || self.seen_elements.contains(id)) {
+                    Vec::new()
+                } else {
+                    self.unseen_in_channel(bim, &aspects, &tracked)?
+                }
             }
             DeletionMode::File => {
                 let aspects = bim.external_source_aspect_provenance()?;
@@ -69,8 +76,12 @@ impl Synchronizer {
     /// Walks the job subject's tree (children, then sub-model contents) top down: an unseen
     /// tracked element is deleted with its subtree; seen, kept and untracked elements are walked
     /// into.
-    fn unseen_in_channel(&self, bim: &Briefcase, aspects: &[AspectProvenance]) -> Result<Vec<i64>, SyncError> {
-        let tracked = self.tracked_in_channel(aspects);
+    fn unseen_in_channel(
+        &self,
+        bim: &Briefcase,
+        aspects: &[AspectProvenance],
+        tracked: &HashMap<i64, bool>,
+    ) -> Result<Vec<i64>, SyncError> {
         // (element, scope) of every aspect: a child tracked under its parent has (child, parent).
         let scoped: HashSet<(i64, i64)> = aspects.iter().map(|a| (a.element_id, a.scope)).collect();
         let rows = bim.element_tree()?;
