@@ -69,6 +69,7 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
         .instantiate(&loaded.component, &source_dir, bim, observer, args.limits)
         .map_err(|e| fail("instantiate", e))?;
     store.data_mut().connector_args = args.connector_args.clone();
+    store.data_mut().source = Some(args.source.clone());
     let _clock = runtime.start_clock();
     let mut job =
         Job { store, world, output, args, forwarded: 0, connector: connector_label.clone(), phases: Vec::new() };

@@ -129,6 +129,7 @@ impl Runtime {
             sync: Synchronizer::new("", ""),
             phase: "instantiate",
             connector_args: serde_json::json!({}),
+            source: None,
             observer,
             host_failure: None,
             started: Instant::now(),

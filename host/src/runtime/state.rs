@@ -37,6 +37,8 @@ pub struct JobState {
     pub sync: Synchronizer,
     pub phase: &'static str,
     pub connector_args: Value,
+    /// The source file, for `host.read-source` (the sandbox mounts its folder for WASI guests).
+    pub source: Option<std::path::PathBuf>,
     pub observer: Box<dyn JobObserver>,
     /// The first host failure; the guest is trapped and the job fails with this.
     pub host_failure: Option<String>,
@@ -62,6 +64,19 @@ impl JobState {
             Err(e) => Ok(Err(to_wit_error(e))),
         }
     }
+}
+
+/// The most `host.read-source` returns per call: the bytes pass through host memory first.
+const READ_SOURCE_CAP: u32 = 16 << 20;
+
+/// Up to `length` bytes of `path` from `offset` (fewer at its end).
+fn read_range(path: &std::path::Path, offset: u64, length: u32) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = Vec::new();
+    file.take(u64::from(length)).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn to_wit_error(e: sync::SyncError) -> SyncError {
@@ -112,6 +127,16 @@ impl wit::host::Host for JobState {
 
     fn connector_args(&mut self) -> wasmtime::Result<String> {
         Ok(self.connector_args.to_string())
+    }
+
+    fn source_size(&mut self) -> wasmtime::Result<Result<u64, String>> {
+        let Some(path) = &self.source else { return Ok(Err("this job has no source file".into())) };
+        Ok(std::fs::metadata(path).map(|m| m.len()).map_err(|e| format!("cannot read the source: {e}")))
+    }
+
+    fn read_source(&mut self, offset: u64, length: u32) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        let Some(path) = &self.source else { return Ok(Err("this job has no source file".into())) };
+        Ok(read_range(path, offset, length.min(READ_SOURCE_CAP)).map_err(|e| format!("cannot read the source: {e}")))
     }
 }
 

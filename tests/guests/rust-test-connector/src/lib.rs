@@ -202,6 +202,27 @@ fn parse_source(text: &str) -> Result<Source, String> {
     Ok(Source { docid, revision, units, check_read_back, items, fail, hostile })
 }
 
+/// The source through `host.source-size` and `host.read-source`, in small pieces so that offsets
+/// and the file's end are exercised; the caller compares it with what WASI read.
+fn read_via_host() -> Result<Vec<u8>, String> {
+    let size = host::source_size().map_err(|e| format!("source-size: {e}"))?;
+    let mut bytes = Vec::new();
+    loop {
+        let piece = host::read_source(bytes.len() as u64, 7).map_err(|e| format!("read-source: {e}"))?;
+        if piece.is_empty() {
+            break;
+        }
+        bytes.extend(piece);
+    }
+    if bytes.len() as u64 != size {
+        return Err(format!("read-source gave {} bytes, source-size says {size}", bytes.len()));
+    }
+    if !host::read_source(size + 10, 7).map_err(|e| format!("read-source past the end: {e}"))?.is_empty() {
+        return Err("read-source past the end gave bytes".into());
+    }
+    Ok(bytes)
+}
+
 /// `[x, y, z]` as numbers.
 fn point(value: &Value) -> Option<[f64; 3]> {
     let items = value.as_array().filter(|a| a.len() == 3)?;
@@ -570,6 +591,9 @@ impl Guest for TestConnector {
     fn open_source_data(source: String) -> Result<(), String> {
         const PHASE: &str = "open-source-data";
         let text = std::fs::read_to_string(&source).map_err(|e| format!("reading {source}: {e}"))?;
+        if read_via_host()? != text.as_bytes() {
+            return Err("host.read-source gave other bytes than the sandbox's file".into());
+        }
         let parsed = parse_source(&text)?;
         let (docid, revision, units) = (parsed.docid.clone(), parsed.revision.clone(), parsed.units);
         STATE.with(|s| *s.borrow_mut() = State { source: Some(parsed), ids: Ids::default() });
