@@ -39,6 +39,7 @@
 //! uninitialised and we write as zeros. Snappy output may differ (any raw-snappy encoder's
 //! output inflates the same).
 
+mod compare;
 mod curves;
 mod decode;
 mod encode;
@@ -55,6 +56,7 @@ mod symbology;
 mod tests;
 mod variant;
 
+pub use compare::comparable_ops;
 pub use error::GeometryError;
 
 use serde_json::Value;
