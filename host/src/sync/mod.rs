@@ -16,6 +16,8 @@ mod items;
 mod scope;
 mod stats;
 #[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{HashMap, HashSet};

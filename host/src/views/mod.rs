@@ -275,63 +275,14 @@ impl Writer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imodel::RootSubject;
+    use crate::sync::test_support::{fixture, Fixture};
     use crate::sync::Tally;
 
-    struct Job {
-        _dir: tempfile::TempDir,
-        bim: Briefcase,
-        sync: Synchronizer,
-        model: i64,
-        category: i64,
-    }
-
     /// A job subject with a physical model and a category, in an open transaction.
+    type Job = Fixture;
+
     fn job() -> Job {
-        let dir = tempfile::tempdir().unwrap();
-        let mut bim = Briefcase::create(&dir.path().join("views.bim"), &RootSubject::named("views")).unwrap();
-        bim.begin().unwrap();
-        let subject = bim
-            .insert_element(&json!({
-                "classFullName": "BisCore:Subject", "model": "0x1", "parent": { "id": "0x1" },
-                "code": { "spec": "bis:Subject", "scope": "0x1", "value": "Test:job" },
-            }))
-            .unwrap();
-        let mut sync = Synchronizer::new("Test", "1.0");
-        sync.set_job_subject(subject);
-        let partition = |bim: &mut Briefcase, sync: &mut Synchronizer, class: &str, value: &str| {
-            sync.insert_element(
-                bim,
-                &json!({
-                    "classFullName": class, "model": "0x1", "parent": { "id": hex(subject) },
-                    "code": { "spec": PARTITION_SPEC, "scope": hex(subject), "value": value },
-                }),
-            )
-            .unwrap()
-        };
-        let physical = partition(&mut bim, &mut sync, "BisCore:PhysicalPartition", "Physical");
-        let model = sync
-            .insert_model(
-                &mut bim,
-                &json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(physical) } }),
-            )
-            .unwrap();
-        let definitions = partition(&mut bim, &mut sync, "BisCore:DefinitionPartition", "Definitions");
-        sync.insert_model(
-            &mut bim,
-            &json!({ "classFullName": "BisCore:DefinitionModel", "modeledElement": { "id": hex(definitions) } }),
-        )
-        .unwrap();
-        let category = sync
-            .insert_element(
-                &mut bim,
-                &json!({
-                    "classFullName": "BisCore:SpatialCategory", "model": hex(definitions),
-                    "code": { "spec": "bis:SpatialCategory", "scope": hex(definitions), "value": "Pumps" },
-                }),
-            )
-            .unwrap();
-        Job { _dir: dir, bim, sync, model, category }
+        fixture()
     }
 
     impl Job {
