@@ -8,19 +8,25 @@ use serde_json::{Map, Value as Json};
 
 use super::ecschema::{ClassInfo, ClassType};
 use super::error::WriteError;
-use super::geometric_columns::{self as columns, GeomProps, PlacementProps, ShapeWrite, StoredShape};
+use super::geometric_columns::{self as columns, has_geometry, GeomProps, PlacementProps, ShapeWrite, StoredShape};
 use super::geometry::{element_label, GeometryOwner};
 use super::id64;
 use super::props::{self, PendingNavigation, Row};
 use super::Briefcase;
 
 /// Properties the wire format sets through a compound key, or the iModel maintains itself.
-const RESERVED: [(&str, &str); 12] = [
+const RESERVED: [(&str, &str); 5] = [
     ("LastMod", "the iModel maintains it"),
     ("InSpatialIndex", "the iModel maintains it"),
     ("CodeSpec", "set it through `code`"),
     ("CodeScope", "set it through `code`"),
     ("CodeValue", "set it through `code`"),
+];
+
+/// Properties of classes with geometry (geometric elements, geometry parts) that `placement`,
+/// `bbox` and `geom` stand for. Other classes may have properties of these names (a
+/// ViewDefinition3d's `origin`, `yaw`, `pitch`, `roll`): there they are plain properties.
+const RESERVED_WITH_GEOMETRY: [(&str, &str); 7] = [
     ("Origin", "set it through `placement`"),
     ("Yaw", "set it through `placement`"),
     ("Pitch", "set it through `placement`"),
@@ -328,7 +334,10 @@ impl Briefcase {
                     class: class.full_name(),
                     property: key.to_owned(),
                 })?;
-                if let Some((_, why)) = RESERVED.iter().find(|(name, _)| prop.name.eq_ignore_ascii_case(name)) {
+                let with_geometry: &[_] = if has_geometry(class) { &RESERVED_WITH_GEOMETRY } else { &[] };
+                if let Some((_, why)) =
+                    RESERVED.iter().chain(with_geometry).find(|(name, _)| prop.name.eq_ignore_ascii_case(name))
+                {
                     return Err(WriteError::ReadOnlyProperty {
                         class: class.full_name(),
                         property: key.to_owned(),

@@ -196,6 +196,12 @@ pub(super) fn parse_box(value: &Json, field: &str) -> Result<Range3d, WriteError
     Ok(bbox)
 }
 
+/// Whether a class keeps geometry (a geometric element, 2d or 3d, or a geometry part): its
+/// placement columns are then the compound wire keys `placement`, `bbox` and `geom`.
+pub(super) fn has_geometry(class: &ClassInfo) -> bool {
+    class.property("geometryStream").is_some()
+}
+
 pub(super) fn has_placement_columns(class: &ClassInfo) -> bool {
     ["origin", "yaw", "pitch", "roll", "bBoxLow", "bBoxHigh"].iter().all(|name| class.property(name).is_some())
 }

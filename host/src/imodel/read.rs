@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::ecschema::{ClassInfo, PrimitiveType, PropertyKind, PropertyMap};
 use super::error::WriteError;
+use super::geometric_columns::has_geometry;
 use super::geometry::{element_label, GeometryOwner};
 use super::id64;
 use super::props;
@@ -15,22 +16,13 @@ use super::Briefcase;
 
 /// Navigation properties iTwin.js flattens to a bare id string in ElementProps.
 const FLAT_NAVIGATIONS: [&str; 2] = ["Model", "Category"];
-/// Properties that the compound keys `code` and `placement` stand for, or that iTwin.js leaves
-/// out of ElementProps.
-const NOT_IN_PROPS: [&str; 12] = [
-    "LastMod",
-    "CodeSpec",
-    "CodeScope",
-    "CodeValue",
-    "Origin",
-    "Yaw",
-    "Pitch",
-    "Roll",
-    "BBoxLow",
-    "BBoxHigh",
-    "InSpatialIndex",
-    "GeometryStream",
-];
+/// Properties that the compound key `code` stands for, or that iTwin.js leaves out of
+/// ElementProps.
+const NOT_IN_PROPS: [&str; 5] = ["LastMod", "CodeSpec", "CodeScope", "CodeValue", "InSpatialIndex"];
+/// Properties of classes with geometry that `placement`, `bbox` and `geom` stand for; plain
+/// properties elsewhere (a ViewDefinition3d's `origin`, `yaw`, `pitch`, `roll`).
+const NOT_IN_PROPS_WITH_GEOMETRY: [&str; 7] =
+    ["Origin", "Yaw", "Pitch", "Roll", "BBoxLow", "BBoxHigh", "GeometryStream"];
 
 /// What [`Briefcase::element_props_with`] reads besides the plain properties.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,7 +74,8 @@ impl Briefcase {
                 "value": value_text,
             }),
         );
-        if let (Some(origin), Some(_)) = (class.property("origin"), class.property("yaw")) {
+        let with_geometry = has_geometry(&class);
+        if let (true, Some(origin), Some(_)) = (with_geometry, class.property("origin"), class.property("yaw")) {
             let real = |v: Option<&Value>| match v {
                 Some(Value::Real(f)) => Some(*f),
                 Some(Value::Integer(i)) => Some(*i as f64),
@@ -128,7 +121,8 @@ impl Briefcase {
             }
         }
         for prop in &class.properties {
-            if NOT_IN_PROPS.iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
+            let hidden: &[_] = if with_geometry { &NOT_IN_PROPS_WITH_GEOMETRY } else { &[] };
+            if NOT_IN_PROPS.iter().chain(hidden).any(|n| prop.name.eq_ignore_ascii_case(n)) {
                 continue;
             }
             if let Some(v) = self.property_json(prop, &values)? {

@@ -19,7 +19,6 @@
 //! the default on to the oldest remaining spatial view ([`repair_default_view`]).
 
 mod camera;
-mod orientation;
 mod props;
 
 use serde_json::{json, Value};
@@ -30,7 +29,6 @@ use crate::imodel::id64::format as hex;
 use crate::imodel::placement::Range3d;
 use crate::imodel::Briefcase;
 use crate::sync::{SyncError, Synchronizer};
-use orientation::Orientation;
 use props::{already_stored, ViewParts};
 
 /// The code value of the job's DefinitionPartition that holds its view.
@@ -183,14 +181,6 @@ enum Update {
     Never,
 }
 
-/// What [`Writer::ensure`] did.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Written {
-    Inserted,
-    Updated,
-    Nothing,
-}
-
 /// Writes the view's elements and relationships, counting what it writes.
 struct Writer<'a> {
     bim: &'a mut Briefcase,
@@ -200,26 +190,18 @@ struct Writer<'a> {
 impl Writer<'_> {
     /// The four elements of the view named `name` in definition model `model`; returns the view.
     fn write_view(&mut self, model: i64, name: &str, content: &ViewContent) -> Result<i64, SyncError> {
-        let (display_style, _) = self.ensure(props::display_style(model, name, content.geolocated), Update::Never)?;
-        let (model_selector, _) = self.ensure(props::model_selector(model, name), Update::WhenChanged)?;
+        let display_style = self.ensure(props::display_style(model, name, content.geolocated), Update::Never)?;
+        let model_selector = self.ensure(props::model_selector(model, name), Update::WhenChanged)?;
         self.relate("BisCore:ModelSelectorRefersToModels", model_selector, &content.models)?;
-        let (category_selector, _) = self.ensure(props::category_selector(model, name), Update::WhenChanged)?;
+        let category_selector = self.ensure(props::category_selector(model, name), Update::WhenChanged)?;
         self.relate("BisCore:CategorySelectorRefersToCategories", category_selector, &content.categories)?;
         let parts = ViewParts { display_style, model_selector, category_selector };
-        let (view, written) =
-            self.ensure(props::spatial_view(model, name, &parts, &content.volume), Update::WhenChanged)?;
-        let wanted = Orientation { origin: content.volume.origin, angles: content.volume.angles };
-        if !orientation::read(self.bim, view)?.is_some_and(|stored| stored.same_as(&wanted)) {
-            orientation::write(self.bim, view, &wanted)?;
-            if written == Written::Nothing {
-                self.sync.stats_mut().tally("BisCore:SpatialViewDefinition").updated += 1;
-            }
-        }
-        Ok(view)
+        self.ensure(props::spatial_view(model, name, &parts, &content.volume), Update::WhenChanged)
     }
 
-    /// Finds the element `props` describe by its code, then inserts it or updates what differs.
-    fn ensure(&mut self, props: Value, update: Update) -> Result<(i64, Written), SyncError> {
+    /// Finds the element `props` describe by its code, then inserts it or updates what differs;
+    /// returns its id.
+    fn ensure(&mut self, props: Value, update: Update) -> Result<i64, SyncError> {
         let class = props["classFullName"].as_str().unwrap_or_default().to_owned();
         let code = &props["code"];
         let spec = code_spec(self.bim, code["spec"].as_str().unwrap_or_default())?;
@@ -228,23 +210,23 @@ impl Writer<'_> {
         let Some(id) = self.bim.find_element_by_code(spec, model, value)? else {
             let id = self.bim.insert_element(&props)?;
             self.sync.stats_mut().tally(&class).inserted += 1;
-            return Ok((id, Written::Inserted));
+            return Ok(id);
         };
         if update == Update::Never {
-            return Ok((id, Written::Nothing));
+            return Ok(id);
         }
         let stored = self.bim.element_props(id)?.unwrap_or(Value::Null);
         // Found by its code, which the reader reports with the spec's id rather than its name.
         let mut compared = props.clone();
         compared.as_object_mut().expect("an object").remove("code");
         if already_stored(&compared, &stored) {
-            return Ok((id, Written::Nothing));
+            return Ok(id);
         }
         let mut changed = props;
         changed["id"] = json!(hex(id));
         self.bim.update_element(&changed)?;
         self.sync.stats_mut().tally(&class).updated += 1;
-        Ok((id, Written::Updated))
+        Ok(id)
     }
 
     /// Makes the `class` relationships from `source` end at exactly `targets`.
@@ -335,9 +317,10 @@ mod tests {
         );
         let range = job.bim.spatial_index_range(&[job.model]).unwrap();
         let expected = ViewVolume::iso_camera(&range);
-        assert!(props::already_stored(&json!({ "extents": expected.extents }), &props));
-        let stored = orientation::read(&job.bim, view).unwrap().unwrap();
-        assert!(stored.same_as(&Orientation { origin: expected.origin, angles: expected.angles }));
+        let [yaw, pitch, roll] = expected.angles;
+        let orientation =
+            json!({ "extents": expected.extents, "origin": expected.origin, "yaw": yaw, "pitch": pitch, "roll": roll });
+        assert!(props::already_stored(&orientation, &props), "{props}");
     }
 
     #[test]

@@ -46,13 +46,16 @@ pub(super) fn category_selector(model: i64, name: &str) -> Value {
 }
 
 /// A `SpatialViewDefinition` through `volume`, as `SpatialViewDefinition.createWithCamera` makes
-/// it — but for its origin and angles, which [`super::orientation`] writes.
+/// it. Its orientation goes in as the class's own `origin`, `yaw`, `pitch` and `roll` properties
+/// (iTwin.js's wire format folds the angles into `angles`).
 pub(super) fn spatial_view(model: i64, name: &str, parts: &ViewParts, volume: &ViewVolume) -> Value {
     let mut props = definition("BisCore:SpatialViewDefinition", "bis:ViewDefinition", model, name);
     let more = json!({
         "displayStyle": { "id": hex(parts.display_style) },
         "modelSelector": { "id": hex(parts.model_selector) },
         "categorySelector": { "id": hex(parts.category_selector) },
+        "origin": volume.origin,
+        "yaw": volume.angles[0], "pitch": volume.angles[1], "roll": volume.angles[2],
         "extents": volume.extents,
         "isCameraOn": true, "eyePoint": volume.eye, "focusDistance": volume.focus_distance, "lensAngle": volume.lens_angle,
         "jsonProperties": { "viewDetails": {} },
