@@ -107,7 +107,8 @@ impl Synchronizer {
                 None => bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next(),
             };
             let Some(aspect) = aspect else {
-                self.detected_new.insert((item.scope, item.kind.clone(), item.id.clone()));
+                let by_scope = self.detected_new.entry(item.kind.clone()).or_default();
+                by_scope.entry(item.scope).or_default().insert(item.id.clone());
                 out.push(ChangeResult { state: ItemState::New, element_id: None });
                 continue;
             };
@@ -157,7 +158,8 @@ impl Synchronizer {
         bim: &mut Briefcase,
         item: &Resolved,
     ) -> Result<Option<ExternalSourceAspectRow>, SyncError> {
-        if self.detected_new.contains(&(item.scope, item.kind.clone(), item.id.clone())) {
+        let detected_new = self.detected_new.get(&item.kind).and_then(|by_scope| by_scope.get(&item.scope));
+        if detected_new.is_some_and(|ids| ids.contains(&item.id)) {
             return Ok(None);
         }
         Ok(bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next())
@@ -212,7 +214,9 @@ impl Synchronizer {
                     self.stats.tally(&class).inserted -= 1;
                     return Err(e.into());
                 }
-                self.detected_new.remove(&(item.scope, item.kind.clone(), item.id.clone()));
+                if let Some(ids) = self.detected_new.get_mut(&item.kind).and_then(|s| s.get_mut(&item.scope)) {
+                    ids.remove(&item.id);
+                }
                 id
             }
         };

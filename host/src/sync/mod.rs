@@ -105,7 +105,8 @@ pub struct Synchronizer {
     /// (scope, kind, identifier) of items change detection found untracked this run, so that
     /// writing them needs no second lookup. Only aspects the synchronizer writes itself can
     /// make such a key tracked, and it takes the key out when it does.
-    detected_new: HashSet<(i64, String, String)>,
+    /// Kind → scope → identifiers, so that lookups borrow the item's strings.
+    detected_new: HashMap<String, HashMap<i64, HashSet<String>>>,
     /// Elements known to lie under the job subject (or not).
     in_scope: HashMap<i64, bool>,
     /// How the connector's coordinates become the iModel's (units, global origin).
@@ -126,7 +127,7 @@ impl Synchronizer {
             documents: HashMap::new(),
             seen_elements: HashSet::new(),
             seen_aspects: HashSet::new(),
-            detected_new: HashSet::new(),
+            detected_new: HashMap::new(),
             in_scope: HashMap::new(),
             frame: SourceFrame::default(),
             spatial_models: HashMap::new(),

@@ -876,3 +876,17 @@ fn source_units_must_be_a_positive_finite_number_of_metres() {
     }
     assert_eq!(f.sync.source_frame(), SourceFrame::default());
 }
+
+#[test]
+fn an_item_detected_new_is_inserted_once_then_found_tracked() {
+    // Detection remembers untracked items so that writing them needs no second lookup; the
+    // first write must end that, or a second write in the same run would insert again.
+    let mut f = fixture();
+    let first = Fixture::item("twice", Some("1"), None);
+    assert_eq!(f.state(&first), ItemState::New);
+    let id = f.write(&first, &f.object("first"));
+    assert_eq!(f.state(&first), ItemState::Unchanged);
+    let second = Fixture::item("twice", Some("2"), None);
+    assert_eq!(f.write(&second, &f.object("second")), id, "updated in place, not inserted again");
+    assert_eq!(f.label(id).as_deref(), Some("second"));
+}
