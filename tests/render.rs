@@ -1,6 +1,6 @@
-//! tests/compat/render.js end to end: iTwin.js writes an iModel with coloured solids
-//! (geometry-fixtures.js), the script renders it, and the PNG it wrote is decoded here and
-//! looked at: size, how much is drawn, which colours and where.
+//! tests/compat/render.js end to end: our writer writes an iModel with coloured solids, iTwin.js
+//! tessellates them (`exportGraphics`) for the script to render, and the PNG it wrote is decoded
+//! here and looked at: size, how much is drawn, which colours and where.
 
 mod common;
 
@@ -8,18 +8,42 @@ use std::path::Path;
 
 use common::compat;
 use common::png::{self, Image};
+use itwin_host::imodel::id64::format as hex;
+use itwin_host::imodel::{Briefcase, RootSubject};
 use serde_json::{json, Value};
 
 /// A red box, a green sphere and a blue cylinder spread along x + y (the screen's x axis of the
 /// isometric view, seen from x+, y-, z+), a black frame of lines, a half-transparent box.
 fn scene() -> Value {
-    json!({ "streams": [
+    json!([
         [{"appearance": {"color": 0x0000ff}}, {"box": {"baseOrigin": [0, 0, 0], "baseX": 2, "baseY": 2, "height": 2, "capped": true}}],
         [{"appearance": {"color": 0x00ff00}}, {"sphere": {"center": [6, 0, 1], "radius": 1.2}}],
         [{"appearance": {"color": 0xff0000}}, {"cylinder": {"start": [10, 9, 0], "end": [10, 9, 3], "radius": 1, "capped": true}}],
         [{"appearance": {"color": 0}}, {"lineString": [[-1, -1, 0], [12, -1, 0], [12, 11, 0], [-1, 11, 0], [-1, -1, 0]]}],
         [{"appearance": {"color": 0x808080, "transparency": 0.5}}, {"box": {"baseOrigin": [2, 7, 0], "baseX": 2, "capped": true}}]
-    ]})
+    ])
+}
+
+/// The scene as PhysicalObjects in a new iModel, written by our writer (encoder and ranges).
+fn write_scene(path: &Path) {
+    let mut bim = Briefcase::create(path, &RootSubject::named("render")).unwrap();
+    bim.transaction(|b| {
+        let partition = b.insert_element(&json!({
+            "classFullName": "BisCore:PhysicalPartition", "model": "0x1", "parent": { "id": "0x1" },
+            "code": { "spec": "bis:InformationPartitionElement", "scope": "0x1", "value": "Scene" } }))?;
+        let model = b.insert_model(
+            &json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(partition) } }),
+        )?;
+        let category = b.insert_element(&json!({ "classFullName": "BisCore:SpatialCategory", "model": "0x10",
+            "code": { "spec": "bis:SpatialCategory", "scope": "0x10", "value": "Solids" } }))?;
+        for geom in scene().as_array().unwrap() {
+            b.insert_element(&json!({ "classFullName": "Generic:PhysicalObject", "model": hex(model),
+                "category": hex(category), "placement": { "origin": [0, 0, 0] }, "geom": geom }))?;
+        }
+        Ok::<_, itwin_host::imodel::WriteError>(())
+    })
+    .unwrap();
+    bim.close().unwrap();
 }
 
 /// A colour family: the channel that dominates a pixel clearly.
@@ -58,12 +82,10 @@ fn census(image: &Image, wanted: Family) -> (usize, f64) {
 }
 
 #[test]
-fn render_draws_the_elements_itwinjs_exports_in_their_colours() {
+fn itwinjs_draws_the_geometry_we_wrote_in_its_colours() {
     let dir = tempfile::tempdir().unwrap();
-    let (cases, bim, picture, glb) =
-        (dir.path().join("cases.json"), dir.path().join("s.bim"), dir.path().join("s.png"), dir.path().join("s.glb"));
-    std::fs::write(&cases, serde_json::to_vec(&scene()).unwrap()).unwrap();
-    compat::node("geometry-fixtures.js", &[Path::new("make"), &cases, &bim]);
+    let (bim, picture, glb) = (dir.path().join("s.bim"), dir.path().join("s.png"), dir.path().join("s.glb"));
+    write_scene(&bim);
     let out = compat::node(
         "render.js",
         &[&bim, &picture, Path::new("--size"), Path::new("320x240"), Path::new("--gltf"), &glb],
