@@ -110,10 +110,13 @@ impl Briefcase {
     /// under the category's own name (code spec `bis:SubCategory`, scope the category). Native
     /// gives it the category's id + 1; we look it up, so files made otherwise work too.
     pub(super) fn default_sub_category(&mut self, category: i64) -> Result<Option<i64>, WriteError> {
+        if let Some(known) = self.known.default_sub_category(category) {
+            return Ok(Some(known));
+        }
         let Some(spec) = self.code_spec_by_name("bis:SubCategory")? else {
             return Ok(None);
         };
-        Ok(self
+        let found: Option<i64> = self
             .conn
             .prepare_cached(
                 "SELECT s.Id FROM bis_Element c JOIN bis_Element s \
@@ -121,7 +124,11 @@ impl Briefcase {
                  WHERE c.Id = ?1",
             )?
             .query_row([category, spec], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        if let Some(sub_category) = found {
+            self.known.set_default_sub_category(category, sub_category);
+        }
+        Ok(found)
     }
 
     /// `id` must be a SubCategory owned by `category`.

@@ -1,5 +1,6 @@
 //! A cache of rows known to exist (table, id → class id), so the checks of navigation targets cost
-//! one query per distinct target rather than one per written element. Cleared whenever rows may
+//! one query per distinct target rather than one per written element; and of facts about such
+//! rows (a model's spatial indexing, a category's default SubCategory). Cleared whenever rows may
 //! have disappeared (delete, rollback).
 
 use std::collections::HashMap;
@@ -9,6 +10,8 @@ pub(super) struct KnownRows {
     tables: Vec<String>,
     rows: HashMap<(usize, i64), i64>,
     spatially_located: HashMap<i64, bool>,
+    /// Category → its default SubCategory, looked up once per category rather than per element.
+    default_sub_categories: HashMap<i64, i64>,
 }
 
 impl KnownRows {
@@ -40,8 +43,17 @@ impl KnownRows {
         self.spatially_located.insert(model, located);
     }
 
+    pub fn default_sub_category(&self, category: i64) -> Option<i64> {
+        self.default_sub_categories.get(&category).copied()
+    }
+
+    pub fn set_default_sub_category(&mut self, category: i64, sub_category: i64) {
+        self.default_sub_categories.insert(category, sub_category);
+    }
+
     pub fn clear(&mut self) {
         self.rows.clear();
         self.spatially_located.clear();
+        self.default_sub_categories.clear();
     }
 }
