@@ -30,6 +30,29 @@ impl DbType {
     }
 }
 
+/// The channel a job's elements are in (iTwin.js channel control, see DEVELOPERS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// The connector's own channel, keyed by its name (the default).
+    #[default]
+    Connector,
+    /// A channel of this key.
+    Key(String),
+    /// The shared channel: no channel root (the framework's default).
+    Shared,
+}
+
+impl Channel {
+    /// The channel key for a connector named `connector`; `None` for the shared channel.
+    pub fn key(&self, connector: &str) -> Option<String> {
+        match self {
+            Channel::Connector => Some(connector.to_owned()),
+            Channel::Key(key) => Some(key.clone()),
+            Channel::Shared => None,
+        }
+    }
+}
+
 /// Everything a run needs.
 #[derive(Debug, Clone)]
 pub struct JobArgs {
@@ -43,6 +66,7 @@ pub struct JobArgs {
     pub synch_config: Option<Value>,
     pub revision_header: String,
     pub limits: Limits,
+    pub channel: Channel,
 }
 
 /// The job file: the framework's keys, and ours (`output`, `connector`, limits).
@@ -110,6 +134,8 @@ pub struct Overrides {
     pub memory_limit_mb: Option<u64>,
     pub timeout_seconds: Option<u64>,
     pub fuel: Option<u64>,
+    pub channel_key: Option<String>,
+    pub shared_channel: bool,
 }
 
 impl JobArgs {
@@ -157,6 +183,14 @@ impl JobArgs {
             synch_config,
             revision_header: file.revision_header.unwrap_or_else(|| "itwin-host".into()),
             limits,
+            channel: match (flags.channel_key, flags.shared_channel) {
+                (Some(_), true) => bail!("--channel-key and --shared-channel exclude each other: choose one"),
+                (Some(key), false) if key.trim().is_empty() => bail!("--channel-key needs a non-empty key"),
+                (Some(key), false) if key == "shared" => Channel::Shared,
+                (Some(key), false) => Channel::Key(key),
+                (None, true) => Channel::Shared,
+                (None, false) => Channel::Connector,
+            },
         })
     }
 }

@@ -124,6 +124,14 @@ struct RunArgs {
     /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// The channel the job's elements go in (a ChannelRootAspect on its job subject, so iTwin.js
+    /// apps with channel control edit them only when they allow it) [default: the connector's name].
+    #[arg(long, value_name = "KEY")]
+    channel_key: Option<String>,
+    /// Put the job's elements in the shared channel (no channel root), as the iTwin.js connector
+    /// framework does by default.
+    #[arg(long, conflicts_with = "channel_key")]
+    shared_channel: bool,
     /// Do not cache compiled components.
     #[arg(long)]
     no_cache: bool,
@@ -175,6 +183,8 @@ fn run_connector(args: RunArgs) -> Result<()> {
         memory_limit_mb: args.memory_limit,
         timeout_seconds: args.timeout,
         fuel: args.fuel,
+        channel_key: args.channel_key.clone(),
+        shared_channel: args.shared_channel,
     };
     let job = JobArgs::resolve(file, flags)?;
     let runtime = Runtime::new(cache(args.cache_dir.clone(), args.no_cache))?;

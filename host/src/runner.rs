@@ -167,9 +167,21 @@ impl Job<'_> {
             w.itwin_connector_connector().call_job_subject_name(s, &source_text).map(Ok)
         })?;
         let subject_name = asked.unwrap_or_else(|| format!("{}:{}", info.name, source_text));
-        let (subject, created) =
-            self.host("write job subject", |s| ensure_job_subject(s, &subject_name, &info.name, &info.version))?;
-        self.store.data_mut().sync.set_job_subject(subject);
+        let channel_key = self.args.channel.key(&info.name);
+        let identity = sync::JobIdentity {
+            subject_name: &subject_name,
+            connector: &info.name,
+            connector_version: &info.version,
+            source: &source_text,
+            channel_key: channel_key.as_deref(),
+        };
+        let (subject, created) = self.host("write job subject", |s| {
+            let (subject, created) = s.sync.ensure_job_subject(&mut s.bim, &identity)?;
+            s.sync.set_job_subject(subject);
+            // Documents recorded in open-source-data must be this job's before anything is written.
+            s.sync.bind_documents()?;
+            Ok((subject, created))
+        })?;
 
         if self.args.unmap {
             self.call("unmap-source", |w, s| w.itwin_connector_connector().call_unmap_source(s, &subject_name))?;
@@ -334,33 +346,6 @@ fn relate_config_to_documents(state: &mut JobState, config: i64) -> Result<(), s
         }
     }
     Ok(())
-}
-
-/// Finds or writes the job subject `<name>` under the root subject; true if it was written now.
-fn ensure_job_subject(
-    state: &mut JobState,
-    name: &str,
-    connector: &str,
-    version: &str,
-) -> Result<(i64, bool), sync::SyncError> {
-    let bim = &mut state.bim;
-    let spec = bim
-        .code_spec_by_name("bis:Subject")?
-        .ok_or_else(|| sync::SyncError::HostFailure("no bis:Subject code spec".into()))?;
-    if let Some(id) = bim.find_element_by_code(spec, 1, name)? {
-        return Ok((id, false));
-    }
-    let id = bim.insert_element(&json!({
-        "classFullName": "BisCore:Subject", "model": "0x1",
-        "code": { "spec": hex(spec), "scope": "0x1", "value": name },
-        "parent": { "id": "0x1", "relClassName": "BisCore:SubjectOwnsSubjects" },
-        "jsonProperties": { "Subject": { "Job": {
-            "Properties": { "BridgeVersion": version, "BridgeType": "WasmConnector", "ConnectorName": connector },
-            "Bridge": connector,
-        } } },
-    }))?;
-    state.sync.stats_mut().tally("BisCore:Subject").inserted += 1;
-    Ok((id, true))
 }
 
 /// Removes everything of the job: its subject tree (its view included), its documents'

@@ -73,6 +73,22 @@ impl Briefcase {
         })
     }
 
+    /// The `Owner` of an element's `BisCore:ChannelRootAspect` (its channel key), if it has one.
+    pub fn channel_root_owner(&mut self, element: i64) -> Result<Option<String>, WriteError> {
+        let class = self.schema.class_by_name(&self.conn, "BisCore:ChannelRootAspect")?;
+        let column = |name: &str| {
+            class
+                .property(name)
+                .and_then(|p| p.value_column())
+                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: name.into() })
+        };
+        let (owner, of) = (column("owner")?, column("element")?);
+        let table = &class.tables[owner.table];
+        let sql =
+            format!("SELECT [{}] FROM [{}] WHERE [{}] = ?1 AND ECClassId = ?2", owner.column, table.name, of.column);
+        Ok(self.conn.prepare_cached(&sql)?.query_row(rusqlite::params![element, class.id], |r| r.get(0)).optional()?)
+    }
+
     /// The ExternalSourceAspects with this scope, kind and identifier (usually one).
     pub fn find_external_source_aspects(
         &mut self,

@@ -36,7 +36,8 @@ impl Briefcase {
             .optional()?)
     }
 
-    pub(super) fn code_spec_name(&self, id: i64) -> Option<String> {
+    /// The name of code spec `id`, if there is one.
+    pub fn code_spec_name(&self, id: i64) -> Option<String> {
         self.conn.query_row("SELECT Name FROM bis_CodeSpec WHERE Id = ?1", [id], |r| r.get(0)).ok()
     }
 

@@ -90,6 +90,9 @@ impl Briefcase {
         let mut out = Vec::new();
         let mut models = Vec::new();
         let mut queue = vec![root];
+        // A parent cycle (refused by the synchronizer, possible in files others wrote) must not
+        // make the walk endless: each element is collected once.
+        let mut seen = std::collections::HashSet::from([root]);
         let mut i = 0;
         let (root_model, root_class): (i64, i64) =
             self.conn.query_row("SELECT ModelId, ECClassId FROM bis_Element WHERE Id = ?1", [root], |r| {
@@ -99,6 +102,7 @@ impl Briefcase {
         while i < queue.len() {
             let element = queue[i];
             i += 1;
+
             let mut children =
                 self.conn.prepare_cached("SELECT Id, ModelId, ECClassId FROM bis_Element WHERE ParentId = ?1")?;
             let found: Vec<(i64, i64, i64)> =
@@ -120,8 +124,10 @@ impl Briefcase {
                     stmt.query_map([element], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
             }
             for pair in found.into_iter().chain(contents) {
-                out.push(pair);
-                queue.push(pair.0);
+                if seen.insert(pair.0) {
+                    out.push(pair);
+                    queue.push(pair.0);
+                }
             }
         }
         Ok((out, models))

@@ -12,6 +12,7 @@ use super::geometric_columns::{self as columns, has_geometry, GeomProps, Placeme
 use super::geometry::{element_label, GeometryOwner};
 use super::id64;
 use super::props::{self, PendingNavigation, Row};
+use super::resolved::{self, Resolved, ResolvedElement, WriteCheck};
 use super::Briefcase;
 
 /// Properties the wire format sets through a compound key, or the iModel maintains itself.
@@ -35,6 +36,9 @@ const RESERVED_WITH_GEOMETRY: [(&str, &str); 7] = [
     ("BBoxHigh", "set it through `placement`"),
     ("GeometryStream", "set it through `geom`"),
 ];
+
+/// Navigation properties a [`ResolvedElement`] reports on their own rather than as references.
+const NOT_REFERENCES: [&str; 4] = ["Model", "Parent", "CodeSpec", "CodeScope"];
 
 /// What binding the wire keys of one element produced besides column values.
 struct Bound<'p> {
@@ -66,16 +70,29 @@ impl Briefcase {
         // No savepoint: everything is checked before the first row is written, and a failure
         // after it is undone by deleting the element (see `insert_rows`). Savepoints cost a
         // sub-journal copy of every page an insert touches.
-        self.self_atomic(|b| b.insert_element_now(props))
+        self.self_atomic(|b| b.insert_element_now(props, None))
+    }
+
+    /// [`Briefcase::insert_element`], with `check` judging the write as resolved (model, parent,
+    /// code and every navigation value, keys matched as the writer matches them) before any row
+    /// is written; its error refuses the insert.
+    pub fn insert_element_checked(&mut self, props: &Json, check: WriteCheck<'_>) -> Result<i64, WriteError> {
+        self.self_atomic(|b| b.insert_element_now(props, Some(check)))
     }
 
     /// Updates the properties present in `props` (which must carry `id`); `null` clears one.
     /// The class and model of an element cannot change.
     pub fn update_element(&mut self, props: &Json) -> Result<(), WriteError> {
-        self.atomically(|b| b.update_element_now(props))
+        self.atomically(|b| b.update_element_now(props, None))
     }
 
-    fn insert_element_now(&mut self, props: &Json) -> Result<i64, WriteError> {
+    /// [`Briefcase::update_element`], with `check` judging the write as resolved (see
+    /// [`Briefcase::insert_element_checked`]).
+    pub fn update_element_checked(&mut self, props: &Json, check: WriteCheck<'_>) -> Result<(), WriteError> {
+        self.atomically(|b| b.update_element_now(props, Some(check)))
+    }
+
+    fn insert_element_now(&mut self, props: &Json, mut check: Option<WriteCheck<'_>>) -> Result<i64, WriteError> {
         let obj = as_object(props, "element props")?;
         let class = self.concrete_class(obj, "BisCore:Element", "an element class")?;
         let owner = self.geometry_owner(&class)?;
@@ -113,6 +130,17 @@ impl Briefcase {
         let model_class = nav_target(&bound.navigations, &targets, "Model")
             .ok_or_else(|| WriteError::NotFound { what: "model".into(), id: id64::format(model) })?;
         self.check_model_accepts(&model_class, &class, model)?;
+        let resolved = ResolvedElement {
+            id,
+            class: class.full_name(),
+            inserting: true,
+            model,
+            parent: resolved::bound_navigation(&class, &row, "parent").flatten(),
+            sets_parent: true,
+            code: resolved::bound_code(&class, &row),
+            references: resolved::references(&bound.navigations, &NOT_REFERENCES),
+        };
+        resolved::run_check(self, &mut check, Resolved::Element(resolved))?;
         if let Some(column) = class.property("inSpatialIndex").and_then(|p| p.value_column()) {
             let located = self.is_spatially_located(&model_class, model)?;
             row.put(column, Value::Integer(located as i64));
@@ -131,16 +159,16 @@ impl Briefcase {
         Ok(id)
     }
 
-    fn update_element_now(&mut self, props: &Json) -> Result<(), WriteError> {
+    fn update_element_now(&mut self, props: &Json, mut check: Option<WriteCheck<'_>>) -> Result<(), WriteError> {
         let obj = as_object(props, "element props")?;
         let id =
             id64::from_json(obj.get("id").ok_or_else(|| WriteError::MissingProperty { property: "id".into() })?, "id")?;
-        let existing: Option<(i64, i64)> = self
+        let existing: Option<(i64, i64, Option<i64>)> = self
             .conn
-            .prepare_cached("SELECT ECClassId, ModelId FROM bis_Element WHERE Id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT ECClassId, ModelId, ParentId FROM bis_Element WHERE Id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let (class_id, model) =
+        let (class_id, model, stored_parent) =
             existing.ok_or_else(|| WriteError::NotFound { what: "element".into(), id: id64::format(id) })?;
         let class = self.schema.class_by_id(&self.conn, class_id)?;
         if let Some(name) = obj.get("classFullName").and_then(Json::as_str) {
@@ -181,7 +209,23 @@ impl Briefcase {
                 }
             }
         }
+        // `model` is checked above under its usual spelling; any other spelling binds the same column.
+        if resolved::bound_navigation(&class, &row, "model").is_some_and(|m| m != Some(model)) {
+            return Err(WriteError::Invalid(format!("element {} cannot move to another model", id64::format(id))));
+        }
         self.check_navigations(&class, &bound.navigations, &mut row)?;
+        let new_parent = resolved::bound_navigation(&class, &row, "parent");
+        let resolved = ResolvedElement {
+            id,
+            class: class.full_name(),
+            inserting: false,
+            model,
+            parent: new_parent.unwrap_or(stored_parent),
+            sets_parent: new_parent.is_some(),
+            code: resolved::bound_code(&class, &row),
+            references: resolved::references(&bound.navigations, &NOT_REFERENCES),
+        };
+        resolved::run_check(self, &mut check, Resolved::Element(resolved))?;
         let shape = self.bind_shape(&class, &bound, &mut row, Some(id))?;
         self.update_row(&class, id, &row)?;
         self.note_shape_written(model, shape.as_ref());
@@ -486,7 +530,7 @@ impl Briefcase {
             "parent": { "id": id64::format(category_id), "relClassName": "BisCore:CategoryOwnsSubCategories" },
             "appearance": {},
         });
-        let sub_id = self.insert_element_now(&sub)?;
+        let sub_id = self.insert_element_now(&sub, None)?;
         debug_assert_eq!(sub_id, category_id + 1);
         Ok(())
     }

@@ -33,6 +33,9 @@ pub enum WriteError {
     DuplicateFederationGuid { guid: String },
     #[error("{0}")]
     Invalid(String),
+    /// A caller's [`super::WriteCheck`] refused the write as outside what it may touch.
+    #[error("{0}")]
+    OutOfScope(String),
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

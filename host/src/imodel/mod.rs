@@ -42,6 +42,7 @@ mod props;
 mod queries;
 mod read;
 mod relationships;
+mod resolved;
 mod seed;
 mod spatial;
 pub mod sql_functions;
@@ -59,6 +60,7 @@ pub use file_properties::SpatialFrame;
 pub use profile::SUPPORTED_PROFILES;
 pub use queries::TreeRow;
 pub use read::ReadOptions;
+pub use resolved::{Reference, Resolved, ResolvedCode, ResolvedElement, WriteCheck};
 pub use seed::{RootSubject, SEED_IMODEL};
 
 use known_rows::KnownRows;

@@ -9,6 +9,7 @@ use super::elements::as_object;
 use super::error::WriteError;
 use super::id64;
 use super::props::{self, Row};
+use super::resolved::{self, Resolved, WriteCheck};
 use super::Briefcase;
 
 /// Where an element of a class may live (element class → model classes), as the native
@@ -90,15 +91,28 @@ impl Briefcase {
     /// `parentModel`, `isPrivate`, `isTemplate`, `jsonProperties` and class properties). Its id is
     /// the modeled element's id.
     pub fn insert_model(&mut self, props: &Json) -> Result<i64, WriteError> {
-        self.atomically(|b| b.insert_model_now(props))
+        self.atomically(|b| b.insert_model_now(props, None))
     }
 
-    fn insert_model_now(&mut self, props: &Json) -> Result<i64, WriteError> {
+    /// [`Briefcase::insert_model`], with `check` judging the resolved write first (see
+    /// [`Briefcase::insert_element_checked`]).
+    pub fn insert_model_checked(&mut self, props: &Json, check: WriteCheck<'_>) -> Result<i64, WriteError> {
+        self.atomically(|b| b.insert_model_now(props, Some(check)))
+    }
+
+    fn insert_model_now(&mut self, props: &Json, mut check: Option<WriteCheck<'_>>) -> Result<i64, WriteError> {
         let obj = as_object(props, "model props")?;
         let class = self.concrete_class(obj, "BisCore:Model", "a model class")?;
-        let modeled = obj
-            .get("modeledElement")
-            .ok_or_else(|| WriteError::MissingProperty { property: "modeledElement".into() })?;
+        // The modeled element is the model's id: found under any spelling of its key, as the
+        // binding below would find it, and it must be given exactly once.
+        let mut modeled_keys = obj
+            .iter()
+            .filter(|(k, _)| class.property(k).is_some_and(|p| p.name.eq_ignore_ascii_case("ModeledElement")));
+        let (_, modeled) =
+            modeled_keys.next().ok_or_else(|| WriteError::MissingProperty { property: "modeledElement".into() })?;
+        if modeled_keys.next().is_some() {
+            return Err(WriteError::Invalid("`modeledElement` is given more than once".into()));
+        }
         let id = id64::from_json(modeled, "modeledElement")?;
         let element_model: Option<i64> =
             self.conn.query_row("SELECT ModelId FROM bis_Element WHERE Id = ?1", [id], |r| r.get(0)).optional()?;
@@ -140,6 +154,8 @@ impl Briefcase {
             }
         }
         self.check_navigations(&class, &navigations, &mut row)?;
+        let references = resolved::references(&navigations, &["ModeledElement"]);
+        resolved::run_check(self, &mut check, Resolved::Model { id, class: class.full_name(), references })?;
         self.insert_rows(&class, id, &row)?;
         // LastMod is set at commit, with the other model bookkeeping.
         self.note_model_changed(id, false);

@@ -8,13 +8,25 @@ use super::elements::as_object;
 use super::error::WriteError;
 use super::id64;
 use super::props::{self, Row};
+use super::resolved::{self, Resolved, WriteCheck};
 use super::Briefcase;
 
 impl Briefcase {
     /// Inserts a relationship from wire props (`classFullName`, `sourceId`, `targetId`, and the
     /// class's own properties such as `memberPriority`) and returns its id.
     pub fn insert_relationship(&mut self, props: &Json) -> Result<i64, WriteError> {
-        self.atomically(|b| {
+        self.atomically(|b| b.insert_relationship_now(props, None))
+    }
+
+    /// [`Briefcase::insert_relationship`], with `check` judging the resolved source and target
+    /// first (see [`Briefcase::insert_element_checked`]).
+    pub fn insert_relationship_checked(&mut self, props: &Json, check: WriteCheck<'_>) -> Result<i64, WriteError> {
+        self.atomically(|b| b.insert_relationship_now(props, Some(check)))
+    }
+
+    fn insert_relationship_now(&mut self, props: &Json, mut check: Option<WriteCheck<'_>>) -> Result<i64, WriteError> {
+        let b = self;
+        {
             let obj = as_object(props, "relationship props")?;
             let name = obj
                 .get("classFullName")
@@ -34,15 +46,23 @@ impl Briefcase {
             let id = b.next_instance_id();
             let mut row = Row::new(&class, id);
             for (key, value) in obj {
-                let (prop_name, end) = match key.as_str() {
+                let prop_name = match key.as_str() {
                     "classFullName" | "id" => continue,
-                    "sourceId" => ("sourceECInstanceId", Some(&rel.source)),
-                    "targetId" => ("targetECInstanceId", Some(&rel.target)),
-                    other => (other, None),
+                    "sourceId" => "sourceECInstanceId",
+                    "targetId" => "targetECInstanceId",
+                    other => other,
                 };
                 let prop = class
                     .property(prop_name)
                     .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
+                // The ends are checked whatever the key's spelling (`SourceECInstanceId` too).
+                let end = if prop.name.eq_ignore_ascii_case("SourceECInstanceId") {
+                    Some(&rel.source)
+                } else if prop.name.eq_ignore_ascii_case("TargetECInstanceId") {
+                    Some(&rel.target)
+                } else {
+                    None
+                };
                 let column = prop
                     .value_column()
                     .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
@@ -69,15 +89,21 @@ impl Briefcase {
                     }
                 }
             }
-            for (end, prop) in [("sourceId", "sourceECInstanceId"), ("targetId", "targetECInstanceId")] {
+            let mut ends = [0; 2];
+            for (i, (end, prop)) in
+                [("sourceId", "sourceECInstanceId"), ("targetId", "targetECInstanceId")].iter().enumerate()
+            {
                 let column = class.property(prop).and_then(|p| p.value_column()).expect("checked above");
-                if row.get(column) == &Value::Null {
-                    return Err(WriteError::MissingProperty { property: end.into() });
+                match row.get(column) {
+                    Value::Integer(element) => ends[i] = *element,
+                    _ => return Err(WriteError::MissingProperty { property: (*end).into() }),
                 }
             }
+            let [source, target] = ends;
+            resolved::run_check(b, &mut check, Resolved::Relationship { class: class.full_name(), source, target })?;
             b.insert_rows(&class, id, &row)?;
             Ok(id)
-        })
+        }
     }
 
     /// Ids of the relationships of class `class_full_name` (exactly that class) from `source` to `target`.

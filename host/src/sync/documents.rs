@@ -30,7 +30,7 @@ impl Synchronizer {
             "code": { "spec": hex(spec), "scope": hex(REPOSITORY), "value": doc.docid },
             "userLabel": doc.description, "description": doc.description, "url": doc.url,
         });
-        let (state, link, aspect) = match bim.find_element_by_code(spec, REPOSITORY, &doc.docid)? {
+        let (state, link, aspect, owner, link_update) = match bim.find_element_by_code(spec, REPOSITORY, &doc.docid)? {
             Some(link) => {
                 let found = bim.find_external_source_aspects(REPOSITORY, DOCUMENT_KIND, &doc.docid)?;
                 let aspect = found.into_iter().next().ok_or_else(|| {
@@ -43,15 +43,21 @@ impl Synchronizer {
                     || (doc.checksum.as_ref().or(doc.last_modified.as_ref())
                         == aspect.checksum.as_ref().or(aspect.version.as_ref()));
                 let state = if unchanged { ItemState::Unchanged } else { ItemState::Changed };
-                if state == ItemState::Changed {
+                let owner = document_owner(aspect.json_properties.as_deref());
+                self.check_document_owner(&doc.docid, owner)?;
+                // The link's url and label change only when the job succeeds (and so only once
+                // the document is known to be this job's): see `finish_documents`.
+                let link_update = (state == ItemState::Changed).then(|| {
                     let mut update = link_props.clone();
                     update["id"] = json!(hex(link));
-                    bim.update_element(&update)?;
+                    update
+                });
+                if state == ItemState::Changed {
                     self.stats.tally("BisCore:RepositoryLink").updated += 1;
                 } else {
                     self.stats.tally("BisCore:RepositoryLink").unchanged += 1;
                 }
-                (state, link, aspect.id)
+                (state, link, aspect.id, owner, link_update)
             }
             None => {
                 let link = bim.insert_element(&link_props)?;
@@ -60,7 +66,7 @@ impl Synchronizer {
                     "scope": { "id": hex(REPOSITORY) }, "identifier": doc.docid, "kind": DOCUMENT_KIND,
                 }))?;
                 self.stats.tally("BisCore:RepositoryLink").inserted += 1;
-                (ItemState::New, link, aspect)
+                (ItemState::New, link, aspect, None, None)
             }
         };
         let external_source =
@@ -79,7 +85,15 @@ impl Synchronizer {
         let record = DocumentRecord { state, repository_link: link, external_source };
         self.documents.insert(
             key,
-            RecordedDocument { record, aspect, version: doc.last_modified.clone(), checksum: doc.checksum.clone() },
+            RecordedDocument {
+                docid: doc.docid.clone(),
+                record,
+                aspect,
+                owner,
+                link_update,
+                version: doc.last_modified.clone(),
+                checksum: doc.checksum.clone(),
+            },
         );
         Ok(record)
     }
@@ -89,12 +103,49 @@ impl Synchronizer {
         self.documents.values().map(|d| d.record)
     }
 
-    /// Writes each recorded document's version and checksum: the last step of a successful job,
-    /// so a job that fails leaves its documents looking changed to the next run.
-    pub fn finish_documents(&mut self, bim: &mut Briefcase) -> Result<(), SyncError> {
+    /// Checks that every document recorded before the job subject was known is this job's: a
+    /// document belongs to the job that first recorded it.
+    pub fn bind_documents(&self) -> Result<(), SyncError> {
         for doc in self.documents.values() {
-            bim.update_aspect(&json!({ "id": hex(doc.aspect), "version": doc.version, "checksum": doc.checksum }))?;
+            self.check_document_owner(&doc.docid, doc.owner)?;
         }
         Ok(())
     }
+
+    fn check_document_owner(&self, docid: &str, owner: Option<i64>) -> Result<(), SyncError> {
+        match owner {
+            Some(owner) if self.job_subject != 0 && owner != self.job_subject => Err(SyncError::OutOfScope(format!(
+                "document {docid:?} belongs to another job (job subject {}): a document is recorded by one job only",
+                hex(owner)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes each recorded document's version, checksum, owner and changed link: the last step
+    /// of a successful job, so a job that fails leaves its documents looking changed to the next
+    /// run.
+    pub fn finish_documents(&mut self, bim: &mut Briefcase) -> Result<(), SyncError> {
+        self.bind_documents()?;
+        let mut owner = serde_json::Map::new();
+        owner.insert(OWNER_KEY.into(), json!(hex(self.job_subject)));
+        for doc in self.documents.values() {
+            if let Some(update) = &doc.link_update {
+                bim.update_element(update)?;
+            }
+            bim.update_aspect(&json!({
+                "id": hex(doc.aspect), "version": doc.version, "checksum": doc.checksum, "jsonProperties": owner,
+            }))?;
+        }
+        Ok(())
+    }
+}
+
+/// The key of a document aspect's JSON that names the job subject owning the document.
+const OWNER_KEY: &str = "jobSubject";
+
+/// The job subject a document aspect's JSON names, if any (documents older hosts wrote have none).
+fn document_owner(json: Option<&str>) -> Option<i64> {
+    let value: serde_json::Value = serde_json::from_str(json?).ok()?;
+    crate::imodel::id64::parse(value.get(OWNER_KEY)?.as_str()?, OWNER_KEY).ok()
 }

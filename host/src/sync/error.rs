@@ -38,6 +38,7 @@ impl From<WriteError> for SyncError {
             WriteError::DuplicateCode { .. } | WriteError::DuplicateFederationGuid { .. } => {
                 SyncError::DuplicateCode(message)
             }
+            WriteError::OutOfScope(_) => SyncError::OutOfScope(message),
             WriteError::Sqlite(_) => SyncError::HostFailure(message),
         }
     }

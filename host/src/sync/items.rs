@@ -51,7 +51,7 @@ impl Synchronizer {
         })
     }
 
-    fn is_document_row(&self, id: i64) -> bool {
+    pub(super) fn is_document_row(&self, id: i64) -> bool {
         self.documents.values().any(|d| d.record.repository_link == id || d.record.external_source == id)
     }
 
@@ -235,15 +235,14 @@ impl Synchronizer {
         Ok(())
     }
 
-    /// Inserts an element of the job; returns its class as given and its id.
+    /// Inserts an element of the job; returns its class as given and its id. Scope is judged on
+    /// the write as the writer resolves it (see `scope`).
     fn insert_tracked(&mut self, bim: &mut Briefcase, props: &Value) -> Result<(String, i64), SyncError> {
-        self.require_in_job(bim, Self::owner_of_new(props)?, "the new element's parent or model")?;
         let model = |_: &Briefcase| Ok(props.get("model").and_then(|m| id64::from_json(m, "model").ok()));
         let props = self.in_imodel_frame(bim, props, model)?;
-        let id = bim.insert_element(&props)?;
+        let id = bim.insert_element_checked(&props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default().to_owned();
         self.stats.tally(&class).inserted += 1;
-        self.in_scope.insert(id, true);
         Ok((class, id))
     }
 
@@ -265,7 +264,7 @@ impl Synchronizer {
         if let Cow::Owned(converted) = self.in_imodel_frame(bim, props, model)? {
             *props = converted;
         }
-        bim.update_element(props)?;
+        bim.update_element_checked(props, &mut |b, write| self.check_write(b, write))?;
         self.stats.tally(&class).updated += 1;
         Ok(())
     }
@@ -369,7 +368,7 @@ impl Synchronizer {
             .ok_or_else(|| SyncError::InvalidProps("model props need `modeledElement`".into()))?;
         let modeled = id64::from_json(modeled, "modeledElement").map_err(|e| SyncError::InvalidProps(e.to_string()))?;
         self.require_in_job(bim, modeled, "modeled element")?;
-        let id = bim.insert_model(props)?;
+        let id = bim.insert_model_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
         self.stats.tally(class).inserted += 1;
         Ok(id)
@@ -380,7 +379,7 @@ impl Synchronizer {
         let source = id64::from_json(props.get("sourceId").unwrap_or(&Value::Null), "sourceId")
             .map_err(|e| SyncError::InvalidProps(e.to_string()))?;
         self.require_in_job(bim, source, "relationship source")?;
-        let id = bim.insert_relationship(props)?;
+        let id = bim.insert_relationship_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
         self.stats.tally(class).inserted += 1;
         Ok(id)
@@ -393,7 +392,19 @@ impl Synchronizer {
         class: &str,
         source: &str,
     ) -> Result<Vec<(i64, i64)>, SyncError> {
-        Ok(bim.relationships_from(class, parse_id(source, "source")?)?)
+        let source = parse_id(source, "source")?;
+        if !self.require_readable(bim, source, "relationship source")? {
+            return Ok(Vec::new());
+        }
+        let mut pairs = bim.relationships_from(class, source)?;
+        // Links into another job are that job's business: leave them out.
+        let mut readable = Vec::with_capacity(pairs.len());
+        for (relationship, target) in pairs.drain(..) {
+            if bim.parent_and_model(target)?.is_none() || self.owner(bim, target)?.is_readable() {
+                readable.push((relationship, target));
+            }
+        }
+        Ok(readable)
     }
 
     /// Deletes a relationship whose source lies in the job.
@@ -423,12 +434,18 @@ impl Synchronizer {
                 None => return Ok(None),
             },
         };
-        Ok(bim.find_element_by_code(spec, parse_id(scope, "scope")?, value)?)
+        let Some(found) = bim.find_element_by_code(spec, parse_id(scope, "scope")?, value)? else { return Ok(None) };
+        // Another job's element is not there as far as this job is concerned.
+        Ok(self.owner(bim, found)?.is_readable().then_some(found))
     }
 
     /// Reads an element's props, in the connector's frame (see [`Synchronizer::set_source_units`]).
     pub fn element_props(&mut self, bim: &mut Briefcase, id: &str) -> Result<Option<Value>, SyncError> {
-        let Some(mut props) = bim.element_props(parse_id(id, "id")?)? else { return Ok(None) };
+        let id = parse_id(id, "id")?;
+        if !self.require_readable(bim, id, "element")? {
+            return Ok(None);
+        }
+        let Some(mut props) = bim.element_props(id)? else { return Ok(None) };
         self.convert_to_source_frame(bim, &mut props)?;
         Ok(Some(props))
     }
@@ -440,6 +457,15 @@ impl Synchronizer {
         name: &str,
         scope: CodeScopeType,
     ) -> Result<i64, SyncError> {
+        // Code specs are named `<connector>:…` by the connector that owns them, so that no
+        // connector can take a name another one relies on; BIS's own are shared.
+        let shared = name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("bis:"));
+        if !self.owns_code_spec_name(name) && !(shared && bim.code_spec_by_name(name)?.is_some()) {
+            return Err(SyncError::OutOfScope(format!(
+                "code spec `{name}`: a connector creates code specs named `{}:…` (its own name) and uses existing `bis:` ones",
+                self.connector_name
+            )));
+        }
         Ok(bim.find_or_insert_code_spec(name, scope)?)
     }
 }

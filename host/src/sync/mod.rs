@@ -13,7 +13,10 @@ mod documents;
 mod error;
 mod frame;
 mod items;
+mod job_subject;
 mod scope;
+#[cfg(test)]
+mod scope_tests;
 mod stats;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -24,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use error::SyncError;
 pub use frame::SourceFrame;
+pub use job_subject::JobIdentity;
 
 pub use stats::{Stats, Tally};
 
@@ -88,8 +92,13 @@ pub const DEFAULT_KIND: &str = "Element";
 /// A recorded document, and the version its aspect gets if the job succeeds.
 #[derive(Debug, Clone)]
 struct RecordedDocument {
+    docid: String,
     record: DocumentRecord,
     aspect: i64,
+    /// The job subject the document's aspect names as its owner, if it names one.
+    owner: Option<i64>,
+    /// The RepositoryLink update a changed document gets when the job succeeds.
+    link_update: Option<serde_json::Value>,
     version: Option<String>,
     checksum: Option<String>,
 }
@@ -107,8 +116,8 @@ pub struct Synchronizer {
     /// make such a key tracked, and it takes the key out when it does.
     /// Kind → scope → identifiers, so that lookups borrow the item's strings.
     detected_new: HashMap<String, HashMap<i64, HashSet<String>>>,
-    /// Elements known to lie under the job subject (or not).
-    in_scope: HashMap<i64, bool>,
+    /// Which tree elements belong to (see `scope`).
+    scope: scope::ScopeCache,
     /// How the connector's coordinates become the iModel's (units, global origin).
     frame: SourceFrame,
     /// Models known to be spatial (or not), for the global origin.
@@ -128,7 +137,7 @@ impl Synchronizer {
             seen_elements: HashSet::new(),
             seen_aspects: HashSet::new(),
             detected_new: HashMap::new(),
-            in_scope: HashMap::new(),
+            scope: scope::ScopeCache::default(),
             frame: SourceFrame::default(),
             spatial_models: HashMap::new(),
             stats: Stats::default(),
@@ -141,8 +150,7 @@ impl Synchronizer {
 
     pub fn set_job_subject(&mut self, id: i64) {
         self.job_subject = id;
-        self.in_scope.clear();
-        self.in_scope.insert(id, true);
+        self.forget_scope();
     }
 
     /// Marks an element as present in the source this run: deletion detection keeps it, and

@@ -21,52 +21,61 @@ pub(crate) fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut bim = Briefcase::create(&dir.path().join("sync.bim"), &RootSubject::named("sync")).unwrap();
     bim.begin().unwrap();
+    let (sync, job) = add_job(&mut bim, "Test", "Test:job");
+    Fixture { _dir: dir, bim, sync, model: job.model, definitions: job.definitions, category: job.category }
+}
+
+/// What [`add_job`] made.
+pub(crate) struct Job {
+    pub subject: i64,
+    pub model: i64,
+    pub definitions: i64,
+    pub category: i64,
+}
+
+/// Adds a job to `bim`: a subject under the root, a physical model, a definition model and a
+/// category, written through a synchronizer of connector `connector` (returned, for the job).
+pub(crate) fn add_job(bim: &mut Briefcase, connector: &str, subject_name: &str) -> (Synchronizer, Job) {
     let subject = bim
         .insert_element(&json!({
             "classFullName": "BisCore:Subject", "model": "0x1", "parent": { "id": "0x1" },
-            "code": { "spec": "bis:Subject", "scope": "0x1", "value": "Test:job" },
+            "code": { "spec": "bis:Subject", "scope": "0x1", "value": subject_name },
         }))
         .unwrap();
-    let mut sync = Synchronizer::new("Test", "1.0");
+    let mut sync = Synchronizer::new(connector, "1.0");
     sync.set_job_subject(subject);
-    let partition = sync
-        .insert_element(
-            &mut bim,
+    let partition = |sync: &mut Synchronizer, bim: &mut Briefcase, class: &str, name: &str| {
+        sync.insert_element(
+            bim,
             &json!({
-                "classFullName": "BisCore:PhysicalPartition", "model": "0x1", "parent": { "id": hex(subject) },
-                "code": { "spec": "bis:InformationPartitionElement", "scope": hex(subject), "value": "P" },
+                "classFullName": class, "model": "0x1", "parent": { "id": hex(subject) },
+                "code": { "spec": "bis:InformationPartitionElement", "scope": hex(subject), "value": name },
             }),
         )
-        .unwrap();
+        .unwrap()
+    };
+    let physical = partition(&mut sync, bim, "BisCore:PhysicalPartition", "P");
     let model = sync
         .insert_model(
-            &mut bim,
-            &json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(partition) } }),
+            bim,
+            &json!({ "classFullName": "BisCore:PhysicalModel", "modeledElement": { "id": hex(physical) } }),
         )
         .unwrap();
-    let defs = sync
-        .insert_element(
-            &mut bim,
-            &json!({
-                "classFullName": "BisCore:DefinitionPartition", "model": "0x1", "parent": { "id": hex(subject) },
-                "code": { "spec": "bis:InformationPartitionElement", "scope": hex(subject), "value": "D" },
-            }),
-        )
-        .unwrap();
-    let defs = sync
+    let definitions = partition(&mut sync, bim, "BisCore:DefinitionPartition", "D");
+    let definitions = sync
         .insert_model(
-            &mut bim,
-            &json!({ "classFullName": "BisCore:DefinitionModel", "modeledElement": { "id": hex(defs) } }),
+            bim,
+            &json!({ "classFullName": "BisCore:DefinitionModel", "modeledElement": { "id": hex(definitions) } }),
         )
         .unwrap();
     let category = sync
         .insert_element(
-            &mut bim,
+            bim,
             &json!({
-                "classFullName": "BisCore:SpatialCategory", "model": hex(defs),
-                "code": { "spec": "bis:SpatialCategory", "scope": hex(defs), "value": "C" },
+                "classFullName": "BisCore:SpatialCategory", "model": hex(definitions),
+                "code": { "spec": "bis:SpatialCategory", "scope": hex(definitions), "value": "C" },
             }),
         )
         .unwrap();
-    Fixture { _dir: dir, bim, sync, model, definitions: defs, category }
+    (sync, Job { subject, model, definitions, category })
 }
