@@ -254,7 +254,8 @@ fn a_failure_in_any_phase_leaves_the_imodel_as_it_was() {
             }
             // initialize-job runs on a job's first run only: fail it on a fresh job subject.
             let name = if phase == "initialize-job" { format!("fresh-{how}.json") } else { "case.json".to_owned() };
-            let mut body = json!({ "items": [ { "id": "a", "version": "2" } ], "fail": { "phase": phase, "how": how } });
+            let mut body =
+                json!({ "items": [ { "id": "a", "version": "2" } ], "fail": { "phase": phase, "how": how } });
             if phase == "initialize-job" {
                 // A document belongs to one job: the fresh job records its own.
                 body["docid"] = json!(format!("fresh-{how}"));

@@ -10,5 +10,6 @@ pub mod imodel;
 pub mod job;
 pub mod runner;
 pub mod runtime;
+mod source_mount;
 pub mod sync;
 pub mod views;

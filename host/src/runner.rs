@@ -15,6 +15,7 @@ use crate::job::{DbType, JobArgs};
 use crate::runtime::{
     ConnectorWorld, DeletionMode, GuestOutput, JobObserver, JobState, LogLevel, LogLine, Origin, Runtime, SOURCE_MOUNT,
 };
+use crate::source_mount::SourceMount;
 use crate::sync::{self, Stats, Synchronizer};
 use crate::views;
 
@@ -59,14 +60,11 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
         .map_err(|e| fail("load", e))?;
     let loaded = runtime.load(&bytes).map_err(|e| fail("load", e.context("not a connector component")))?;
     let bim = open_briefcase(args).map_err(|e| fail("open iModel", e))?;
-    let source_dir = args
-        .source
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_owned))
-        .ok_or_else(|| fail("open source", anyhow!("cannot resolve {}", args.source.display())))?;
+    // The sandbox sees the source alone, not the folder it is in (which may hold the iModel).
+    let mount = SourceMount::new(&args.source)
+        .map_err(|e| fail("open source", anyhow!("cannot mount {} in the sandbox: {e}", args.source.display())))?;
     let (mut store, world, output) = runtime
-        .instantiate(&loaded.component, &source_dir, bim, observer, args.limits)
+        .instantiate(&loaded.component, mount.path(), bim, observer, args.limits)
         .map_err(|e| fail("instantiate", e))?;
     store.data_mut().connector_args = args.connector_args.clone();
     store.data_mut().source = Some(args.source.clone());

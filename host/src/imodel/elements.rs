@@ -273,6 +273,9 @@ impl Briefcase {
                 };
                 let write = columns::resolve(bound.placement, geom, &stored)
                     .map_err(|why| WriteError::Invalid(format!("{}: {why}", label(row))))?;
+                if let Some(placed) = write.placed() {
+                    check_storable(placed).map_err(|why| WriteError::Invalid(format!("{}: {why}", label(row))))?;
+                }
                 columns::put_element_shape(class, &write, row);
                 Ok(Some(write))
             }
@@ -577,6 +580,27 @@ fn required_id(class: &ClassInfo, row: &Row, property: &str) -> Result<i64, Writ
 }
 
 /// The empty code: spec `bis:NullCodeSpec` (0x1), scope the root subject (0x1), value NULL.
+/// The largest coordinate stored, in metres: far beyond any site on Earth (whose coordinates are
+/// around 1e7 m), well short of where f64 arithmetic on ranges overflows.
+const MAX_COORDINATE: f64 = 1e12;
+
+/// Refuses a placement that cannot be stored meaningfully: non-finite or absurd values (which
+/// scaled source coordinates can become) would poison the spatial index and project extents.
+fn check_storable(placed: &crate::imodel::placement::Placement3d) -> Result<(), String> {
+    // An element without geometry has an empty box: only its origin says where it is.
+    let boxes = if placed.bbox.is_empty() { Vec::new() } else { vec![placed.bbox, placed.world_range()] };
+    let corners = boxes.iter().flat_map(|b| b.low.iter().chain(&b.high));
+    for &v in placed.origin.iter().chain(corners) {
+        if !v.is_finite() || v.abs() > MAX_COORDINATE {
+            return Err(format!("`placement`: coordinate {v} is not a finite number within ±{MAX_COORDINATE} m"));
+        }
+    }
+    if placed.angles.iter().any(|a| !a.is_finite()) {
+        return Err("`placement`: angles must be finite numbers".into());
+    }
+    Ok(())
+}
+
 fn bind_empty_code(class: &ClassInfo, row: &mut Row) -> Result<(), WriteError> {
     for name in ["codeSpec", "codeScope"] {
         let column = class.property(name).and_then(|p| p.value_column()).expect("elements have codes");

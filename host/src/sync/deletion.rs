@@ -170,8 +170,9 @@ impl Synchronizer {
     fn delete_unless_used(&mut self, bim: &mut Briefcase, ids: Vec<i64>) -> Result<(), SyncError> {
         let mut blocked = Vec::new();
         for id in ids {
-            // An earlier subtree delete may already have taken it.
-            if bim.element_class_name(id)?.is_none() {
+            // An earlier subtree delete may already have taken it; and whatever led here, only
+            // the job's own elements are ever deleted.
+            if bim.element_class_name(id)?.is_none() || !self.is_in_job(bim, id)? {
                 continue;
             }
             match self.delete_tracked_subtree(bim, id) {

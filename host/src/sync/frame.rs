@@ -128,12 +128,17 @@ impl SourceFrame {
     }
 }
 
+/// The smallest and largest source units accepted: nanometres to a million kilometres. Beyond
+/// them scaled coordinates underflow to zero or overflow to infinity.
+const MIN_METRES_PER_UNIT: f64 = 1e-9;
+const MAX_METRES_PER_UNIT: f64 = 1e9;
+
 impl Synchronizer {
     /// Lengths the connector sends from now on are in this unit; `1.0` is metres.
     pub fn set_source_units(&mut self, metres_per_unit: f64) -> Result<(), SyncError> {
-        if !(metres_per_unit.is_finite() && metres_per_unit > 0.0) {
+        if !(metres_per_unit.is_finite() && (MIN_METRES_PER_UNIT..=MAX_METRES_PER_UNIT).contains(&metres_per_unit)) {
             return Err(SyncError::InvalidProps(format!(
-                "metres per unit must be a positive finite number, not {metres_per_unit}"
+                "metres per unit must be a finite number from {MIN_METRES_PER_UNIT} to {MAX_METRES_PER_UNIT}, not {metres_per_unit}"
             )));
         }
         self.frame.metres_per_unit = metres_per_unit;

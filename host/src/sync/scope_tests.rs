@@ -225,3 +225,23 @@ fn job_subjects_are_the_hosts_bound_to_connector_and_source() {
         }
     }
 }
+
+#[test]
+fn values_that_cannot_be_stored_are_refused_naming_the_element() {
+    let mut f = fixture();
+    invalid(f.sync.set_source_units(5e-324));
+    invalid(f.sync.set_source_units(1e300));
+    f.sync.set_source_units(1000.0).unwrap();
+    let mut props = json!({ "classFullName": "Generic:PhysicalObject", "model": hex(f.model), "category": hex(f.category), "code": { "spec": "bis:SpatialCategory", "scope": hex(f.model), "value": "far" } });
+    for origin in [json!([1e300, 0, 0]), json!([0, 2e9, 0])] {
+        props["placement"] = json!({ "origin": origin, "angles": {} });
+        match f.sync.insert_element(&mut f.bim, &props) {
+            Err(SyncError::InvalidProps(message)) => {
+                assert!(message.contains("\"far\"") && message.contains("coordinate"), "{message}")
+            }
+            other => panic!("expected invalid-props, got {other:?}"),
+        }
+    }
+    props["placement"] = json!({ "origin": [1e6, 0, 0], "angles": {} });
+    f.sync.insert_element(&mut f.bim, &props).unwrap();
+}
