@@ -88,7 +88,7 @@ fn to_wit_error(e: sync::SyncError) -> SyncError {
         S::DuplicateCode(m) => SyncError::DuplicateCode(m),
         S::NotFound(m) => SyncError::NotFound(m),
         S::WrongClass(m) => SyncError::WrongClass(m),
-        S::HostFailure(m) => SyncError::HostFailure(m),
+        S::HostFailure(m) | S::OverBudget(m) => SyncError::HostFailure(m),
     }
 }
 
@@ -201,7 +201,9 @@ impl wit::synchronizer::Host for JobState {
 
     fn on_element_seen(&mut self, id: String) -> wasmtime::Result<()> {
         if let Ok(id) = sync::parse_id(&id, "id") {
-            self.sync.on_element_seen(id);
+            // Over budget, the guest is trapped and the job fails; nothing else is refused.
+            let result = self.sync.mark_seen(id);
+            let _ = self.answer(result)?;
         }
         Ok(())
     }

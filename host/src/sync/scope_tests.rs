@@ -245,3 +245,17 @@ fn values_that_cannot_be_stored_are_refused_naming_the_element() {
     props["placement"] = json!({ "origin": [1e6, 0, 0], "angles": {} });
     f.sync.insert_element(&mut f.bim, &props).unwrap();
 }
+
+#[test]
+fn marking_more_elements_seen_than_the_budget_fails_the_job() {
+    let mut f = fixture();
+    // The fixture's own inserts are marked seen already.
+    f.sync.seen_budget = f.sync.seen_elements.len() + 3;
+    for id in [0x100, 0x101, 0x102, 0x100] {
+        f.sync.mark_seen(id).unwrap();
+    }
+    match f.sync.mark_seen(0x103) {
+        Err(e @ SyncError::OverBudget(_)) => assert!(e.is_host_failure(), "over budget must fail the job"),
+        other => panic!("expected over-budget, got {other:?}"),
+    }
+}
