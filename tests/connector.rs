@@ -386,3 +386,33 @@ fn snapshot_runs_start_from_a_fresh_file() {
         &json!({ "counts": { "Generic.PhysicalObject": 12, "BisCore.RepositoryLink": 1, "BisCore.Subject": 2 } }),
     );
 }
+
+/// Each job subject is a channel root (owner = the connector's name, or `--channel-key`), so
+/// iTwin.js channel control keeps plain apps out of the job's models; `--shared-channel` leaves
+/// the job in the shared channel, as the framework does by default.
+#[test]
+fn jobs_are_channels_that_itwinjs_apps_must_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, flags, key) in [
+        ("own", &[][..], "AssetRegister"),
+        ("keyed", &["--channel-key", "site-team"][..], "site-team"),
+        ("shared", &["--shared-channel"][..], "shared"),
+    ] {
+        let source = dir.path().join(format!("{name}.json"));
+        replace_source(&data("site-v1.json"), &source);
+        let bim = dir.path().join(format!("{name}.bim"));
+        let r = run(&guest("asset_register"), &source, &bim, flags);
+        assert!(r.ok, "{name}: {}", r.stderr);
+        let ids = Ids::open(&bim);
+        let subject = ids.by_code(&format!("AssetRegister:{}", source.display())).expect("the job subject");
+        let model = ids.by_code("Assets").expect("the physical partition");
+        drop(ids);
+        let copy = bim.with_extension("check.bim");
+        std::fs::copy(&bim, &copy).unwrap();
+        let report = compat::node(
+            "check-channels.js",
+            &[&copy, Path::new(&hex(subject)), Path::new(&hex(model)), Path::new(key)],
+        );
+        assert!(report.contains("0 failed"), "{name}: {report}");
+    }
+}
