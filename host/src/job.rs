@@ -43,6 +43,8 @@ pub struct JobArgs {
     pub synch_config: Option<Value>,
     pub revision_header: String,
     pub limits: Limits,
+    /// How long to wait for another run on the same iModel to finish (0: fail at once).
+    pub wait: Duration,
 }
 
 /// The job file: the framework's keys, and ours (`output`, `connector`, limits).
@@ -110,6 +112,7 @@ pub struct Overrides {
     pub memory_limit_mb: Option<u64>,
     pub timeout_seconds: Option<u64>,
     pub fuel: Option<u64>,
+    pub wait_seconds: Option<u64>,
 }
 
 impl JobArgs {
@@ -157,6 +160,7 @@ impl JobArgs {
             synch_config,
             revision_header: file.revision_header.unwrap_or_else(|| "itwin-host".into()),
             limits,
+            wait: Duration::from_secs(flags.wait_seconds.unwrap_or(0)),
         })
     }
 }
