@@ -502,3 +502,29 @@ impl GuestState {
         self.job.as_mut()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn props_over_the_limit_are_invalid_props_not_a_trap() {
+        let big = format!("{{\"userLabel\": \"{}\"}}", "x".repeat(MAX_PROPS_BYTES));
+        match parse_json(&big) {
+            Err(sync::SyncError::InvalidProps(m)) => assert!(m.contains("over the limit of 16 MiB per call"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_json("{\"userLabel\": \"small\"}").is_ok());
+    }
+
+    #[test]
+    fn long_batches_are_refused_with_a_reason() {
+        let error = to_wit_error(batch_too_long("update-imodel-batch", MAX_BATCH_ITEMS + 1, MAX_BATCH_ITEMS));
+        match error {
+            SyncError::InvalidProps(m) => {
+                assert_eq!(m, "update-imodel-batch of 10001 items: over the limit of 10000 per call")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
