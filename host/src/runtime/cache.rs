@@ -59,10 +59,9 @@ impl ComponentCache {
             // in our compiler child) of an engine with the same compatibility hash (it is in the
             // file name), into a cache directory only this program writes; wasmtime checks the
             // header again before using it.
-            match unsafe { Component::deserialize_file(engine, path) } {
-                Ok(component) => return Ok((component, Origin::Cached)),
-                // A damaged entry is compiled again and overwritten.
-                Err(_) => {}
+            // A damaged entry is compiled again and overwritten.
+            if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
+                return Ok((component, Origin::Cached));
             }
         }
         let (exe, memory) = match isolation {
