@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::run::{guest, PinnedHost, Run};
+use common::snapshot;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde_json::{json, Value};
 
@@ -583,6 +584,8 @@ fn attack(host: &PinnedHost, attack: &Attack, template: &Path, victim: &Victim) 
     std::fs::copy(template.join(BIM), here.join(BIM)).unwrap();
     let bim = here.join(BIM);
     let before = victim.rows(&bim);
+    // A job that must fail must leave the whole file as it was, not only the victim's rows.
+    let file_before = matches!(attack.job, JobEnd::Fails(_)).then(|| snapshot::content(&bim));
     std::fs::write(here.join(ATTACK_SOURCE), attack_source(attack, victim).to_string()).unwrap();
     let mut problems = Vec::new();
     let mut rows = Vec::new();
@@ -688,6 +691,9 @@ fn attack(host: &PinnedHost, attack: &Attack, template: &Path, victim: &Victim) 
         _ => {}
     }
 
+    if ok == Some(false) && file_before.is_some_and(|content| content != snapshot::content(&bim)) {
+        problems.push("the failed job changed the file".into());
+    }
     let after = victim.rows(&bim);
     if after != before {
         problems.push(format!("the attack changed the victim's rows in {}", changed_tables(&before, &after)));
@@ -832,7 +838,8 @@ fn write_doc(reports: &[(&Attack, Report)]) -> String {
          - iTwin.js opens the file and its ECDb integrity checks and `foreign_key_check` are clean, after the \
          attack and after the victim's unmap;\n\
          - the victim's next run of the same source writes nothing (0 inserted, updated, deleted);\n\
-         - the victim can be unmapped, and its job subject and RepositoryLink are then gone.\n\n\
+         - the victim can be unmapped, and its job subject and RepositoryLink are then gone;\n\
+         - an attack whose job must fail leaves every row of every table as it was.\n\n\
          Verdicts: **holds** (every check passed), **open** (failed, but a known open attack: \
          `KNOWN_OPEN` in tests/containment.rs), **FAILS** (failed; the test fails). Class `runtime`: the \
          runtime's limits and output, built in another branch.\n\n",
