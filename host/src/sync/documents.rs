@@ -45,6 +45,21 @@ impl Synchronizer {
                 let state = if unchanged { ItemState::Unchanged } else { ItemState::Changed };
                 let owner = document_owner(aspect.json_properties.as_deref());
                 self.check_document_owner(&doc.docid, owner)?;
+                // Before the job subject is known, a document of another connector's job is
+                // refused at once; one of this connector's other jobs when the subject is found.
+                if let (0, Some(owner)) = (self.job_subject, owner) {
+                    let connector = bim
+                        .element_props(owner)?
+                        .and_then(|p| p.pointer("/jsonProperties/Subject/Job/Bridge").cloned())
+                        .and_then(|b| b.as_str().map(str::to_owned));
+                    if connector.as_deref() != Some(self.connector_name.as_str()) {
+                        return Err(SyncError::OutOfScope(format!(
+                            "document {:?} belongs to another connector's job (job subject {}): a document is recorded by one job only",
+                            doc.docid,
+                            hex(owner)
+                        )));
+                    }
+                }
                 // The link's url and label change only when the job succeeds (and so only once
                 // the document is known to be this job's): see `finish_documents`.
                 let link_update = (state == ItemState::Changed).then(|| {
