@@ -298,14 +298,50 @@ const ATTACKS: &[Attack] = &[
     },
 ];
 
-/// Hostile acts tested elsewhere, with the test that covers them (checked to exist).
-const TESTED_IN_CONNECTOR_RS: &[(&str, &str)] = &[
-    ("read-outside, write-source, socket, env", "the_sandbox_stops_hostile_connectors_and_nothing_is_written"),
-    ("loop (`--timeout`), memory (`--memory-limit`)", "the_sandbox_stops_hostile_connectors_and_nothing_is_written"),
-    ("out-of-scope writes at the root", "the_sandbox_stops_hostile_connectors_and_nothing_is_written"),
-    ("stdout / stderr", "guest_output_goes_to_the_log"),
-    ("failing or trapping in any phase", "a_failure_in_any_phase_leaves_the_imodel_as_it_was"),
-    ("SIGKILL during a run", "a_killed_run_loses_nothing_that_was_committed"),
+/// Hostile acts tested elsewhere: (act, file, test), each test checked to exist in its file.
+const TESTED_ELSEWHERE: &[(&str, &str, &str)] = &[
+    (
+        "read-outside, write-source, socket, env",
+        "tests/connector.rs",
+        "the_sandbox_stops_hostile_connectors_and_nothing_is_written",
+    ),
+    (
+        "loop (`--timeout`), memory (`--memory-limit`)",
+        "tests/connector.rs",
+        "the_sandbox_stops_hostile_connectors_and_nothing_is_written",
+    ),
+    (
+        "out-of-scope writes at the root",
+        "tests/connector.rs",
+        "the_sandbox_stops_hostile_connectors_and_nothing_is_written",
+    ),
+    ("stdout / stderr", "tests/connector.rs", "guest_output_goes_to_the_log"),
+    ("failing or trapping in any phase", "tests/connector.rs", "a_failure_in_any_phase_leaves_the_imodel_as_it_was"),
+    ("SIGKILL during a run", "tests/connector.rs", "a_killed_run_loses_nothing_that_was_committed"),
+    ("a core start function that loops", "host/src/runtime/mod.rs", "a_looping_start_function_stops_at_the_deadline"),
+    ("compiling past the deadline", "tests/connector.rs", "compiling_counts_against_the_deadline"),
+    ("compiling beyond its memory bound", "tests/connector.rs", "compiling_is_bounded_in_memory"),
+    (
+        "a component over the size limit",
+        "host/src/runtime/mod.rs",
+        "components_over_the_size_limit_are_refused_before_compiling",
+    ),
+    ("eight linear memories under one limit", "host/src/runtime/limiter.rs", "eight_memories_share_one_budget"),
+    ("growing tables", "host/src/runtime/limiter.rs", "tables_count_against_the_same_budget"),
+    ("props over the size limit", "host/src/runtime/state.rs", "props_over_the_limit_are_invalid_props_not_a_trap"),
+    ("batches over the length limit", "host/src/runtime/state.rs", "long_batches_are_refused_with_a_reason"),
+    (
+        "marking more elements seen than the budget",
+        "host/src/sync/scope_tests.rs",
+        "marking_more_elements_seen_than_the_budget_fails_the_job",
+    ),
+    ("a failed snapshot run", "tests/connector.rs", "a_failed_snapshot_run_keeps_the_previous_snapshot"),
+    ("two runs on one iModel", "tests/connector.rs", "a_second_run_on_one_imodel_fails_at_once_or_waits"),
+    (
+        "parent cycles made by another writer",
+        "host/src/sync/scope_tests.rs",
+        "a_parent_cycle_is_refused_and_walks_over_a_cycle_made_elsewhere_end",
+    ),
 ];
 
 fn data(name: &str) -> PathBuf {
@@ -873,19 +909,18 @@ fn write_doc(reports: &[(&Attack, Report)]) -> String {
             }
         }
     }
-    doc.push_str("\n## Tested in tests/connector.rs\n\n| hostile act | test |\n|---|---|\n");
-    for (act, test) in TESTED_IN_CONNECTOR_RS {
-        let _ = writeln!(doc, "| {act} | `{test}` |");
+    doc.push_str("\n## Tested elsewhere in the suite\n\n| hostile act | test |\n|---|---|\n");
+    for (act, file, test) in TESTED_ELSEWHERE {
+        let _ = writeln!(doc, "| {act} | `{file}`: `{test}` |");
     }
     doc
 }
 
 #[test]
 fn a_hostile_connector_cannot_reach_another_job() {
-    let connector_rs =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/connector.rs")).unwrap();
-    for (_, test) in TESTED_IN_CONNECTOR_RS {
-        assert!(connector_rs.contains(&format!("fn {test}()")), "tests/connector.rs has no test {test}");
+    for (_, file, test) in TESTED_ELSEWHERE {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file)).unwrap();
+        assert!(text.contains(&format!("fn {test}()")), "{file} has no test {test}");
     }
 
     let host = PinnedHost::new();
