@@ -465,14 +465,12 @@ fn relate_config_to_documents(state: &mut JobState, config: i64) -> Result<(), s
 /// RepositoryLinks and ExternalSources, and the config link if no other source still uses it.
 fn unmap(state: &mut JobState, subject: i64, config: i64) -> Result<(), sync::SyncError> {
     state.sync.delete_tracked_subtree(&mut state.bim, subject)?;
-    let documents: Vec<sync::DocumentRecord> = state.sync.documents().collect();
-    for doc in documents {
-        for source in
-            state.bim.find_elements_by_navigation("BisCore:ExternalSource", "repository", doc.repository_link)?
-        {
+    // Every document the job owns, also those the connector did not record in this run.
+    for link in state.sync.owned_document_links(&mut state.bim)? {
+        for source in state.bim.find_elements_by_navigation("BisCore:ExternalSource", "repository", link)? {
             state.sync.delete_tracked_subtree(&mut state.bim, source)?;
         }
-        state.sync.delete_tracked_subtree(&mut state.bim, doc.repository_link)?;
+        state.sync.delete_tracked_subtree(&mut state.bim, link)?;
     }
     let still_used = state.bim.connection().query_row(
         "SELECT count(*) FROM bis_ElementRefersToElements r JOIN ec_Class c ON c.Id = r.ECClassId \

@@ -113,6 +113,20 @@ impl Synchronizer {
         Ok(record)
     }
 
+    /// The RepositoryLinks of every document this job owns, recorded this run or not: what an
+    /// unmap removes besides the job subject's tree.
+    pub fn owned_document_links(&self, bim: &mut Briefcase) -> Result<Vec<i64>, SyncError> {
+        let mut links: Vec<i64> = self.documents().map(|d| d.repository_link).collect();
+        for aspect in bim.external_source_aspects_in_scope(REPOSITORY, DOCUMENT_KIND)? {
+            if self.job_subject != 0 && document_owner(aspect.json_properties.as_deref()) == Some(self.job_subject) {
+                links.push(aspect.element_id);
+            }
+        }
+        links.sort_unstable();
+        links.dedup();
+        Ok(links)
+    }
+
     /// The documents recorded this run.
     pub fn documents(&self) -> impl Iterator<Item = DocumentRecord> + '_ {
         self.documents.values().map(|d| d.record)
