@@ -476,6 +476,9 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             FailureCause::Memory => "raise --memory-limit if the source needs it",
             FailureCause::Fuel => "raise --fuel if the source needs it",
             FailureCause::Locked => "wait for the other run to finish, or give --wait SECONDS",
+            FailureCause::Refused => {
+                "the connector asked for something that is not its job's (see the threat model in README.md)"
+            }
             _ => untouched,
         });
     }

@@ -62,8 +62,7 @@ pub enum OnDisk {
 }
 
 impl OnDisk {
-    fn of(output: &Path, existed: bool) -> OnDisk {
-        let _ = output;
+    fn of(existed: bool) -> OnDisk {
         if existed {
             OnDisk::Unchanged
         } else {
@@ -82,7 +81,7 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
     let _clock = runtime.start_clock();
     let connector_label = args.connector.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let existed = args.output.exists();
-    let on_disk = OnDisk::of(&args.output, existed);
+    let on_disk = OnDisk::of(existed);
     let fail = |phase: &str, kind: FailureCause, cause: String| JobFailure {
         connector: connector_label.clone(),
         phase: phase.to_owned(),
@@ -406,7 +405,14 @@ impl Job<'_> {
         }
         let started = Instant::now();
         let state = self.store.data_mut().job_mut().expect("a run has a job");
-        let result = f(state).map_err(|e| self.failure(phase, FailureCause::Host, e.to_string()));
+        let result = f(state).map_err(|e| {
+            let kind = match e {
+                sync::SyncError::OverBudget(_) => FailureCause::Limit,
+                ref e if e.is_host_failure() => FailureCause::Host,
+                _ => FailureCause::Refused,
+            };
+            self.failure(phase, kind, e.to_string())
+        });
         self.phases.push((phase, started.elapsed()));
         result
     }

@@ -70,6 +70,9 @@ pub enum FailureCause {
     Load,
     /// Another run holds the iModel.
     Locked,
+    /// A host step refused what the connector asked for (a job subject or document that is not
+    /// the job's).
+    Refused,
 }
 
 /// The iModel side of a job: present in a real run, absent for `info`. Host steps between
