@@ -245,3 +245,23 @@ fn values_that_cannot_be_stored_are_refused_naming_the_element() {
     props["placement"] = json!({ "origin": [1e6, 0, 0], "angles": {} });
     f.sync.insert_element(&mut f.bim, &props).unwrap();
 }
+
+/// Found by the containment fuzzer: an empty code scoped by another job's element was accepted
+/// (only codes with a value were judged), so the victim could no longer delete that element.
+#[test]
+fn an_empty_code_scoped_by_another_jobs_element_is_refused() {
+    let mut s = scene();
+    let (model, category) = (hex(s.f.model), hex(s.f.category));
+    for scope in [hex(s.victim_object), hex(s.victim.model)] {
+        let props = json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "code": { "spec": "bis:SpatialCategory", "scope": scope, "value": "" } });
+        out_of_scope(s.insert(props));
+        let mine = s.own_object("mine");
+        out_of_scope(s.update(
+            json!({ "id": hex(mine), "code": { "spec": "bis:SpatialCategory", "scope": scope, "value": null } }),
+        ));
+    }
+    // Still allowed: an empty code scoped in the job or by shared elements.
+    s.insert(json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "code": { "spec": "bis:SpatialCategory", "scope": "0x1", "value": "" } })).unwrap();
+    // The victim can still delete its element.
+    s.victim_sync.delete_element(&mut s.f.bim, s.victim_object).unwrap();
+}
