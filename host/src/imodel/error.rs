@@ -44,7 +44,12 @@ impl WriteError {
     pub(crate) fn wrong_type(property: &str, expected: &'static str, found: &serde_json::Value) -> Self {
         let mut found = found.to_string();
         if found.len() > 80 {
-            found.truncate(77);
+            // At a char boundary: the value may be any text a connector sent.
+            let mut end = 77;
+            while !found.is_char_boundary(end) {
+                end -= 1;
+            }
+            found.truncate(end);
             found.push_str("...");
         }
         WriteError::WrongType { property: property.to_owned(), expected, found }

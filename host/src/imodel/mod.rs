@@ -30,6 +30,8 @@ mod ecschema;
 mod elements;
 mod error;
 mod file_properties;
+#[cfg(test)]
+pub(crate) mod fuzz_tests;
 mod geometric_columns;
 mod geometry;
 pub mod id64;

@@ -12,6 +12,8 @@ mod deletion;
 mod documents;
 mod error;
 mod frame;
+#[cfg(test)]
+mod fuzz_tests;
 mod items;
 mod job_subject;
 mod scope;

@@ -204,6 +204,11 @@ impl Synchronizer {
         } else {
             self.require_job_owned(bim, e.model, &format!("{label}: its model"))?;
         }
+        // A code's scope is a reference even when the value is empty: the element would keep
+        // the scope from being deleted.
+        if let Some(code) = &e.code {
+            self.require_referable(bim, &format!("{label}: its code scope"), code.scope)?;
+        }
         if let Some(code) = e.code.as_ref().filter(|c| c.value.is_some()) {
             let scoped_in_job = self.owner(bim, code.scope)? == Owner::Job;
             let own_spec = || bim.code_spec_name(code.spec).is_some_and(|name| self.owns_code_spec_name(&name));

@@ -280,3 +280,23 @@ fn an_unmap_finds_every_document_the_job_owns() {
     assert_eq!(next.owned_document_links(&mut s.f.bim).unwrap(), vec![mine.repository_link]);
     assert_ne!(mine.repository_link, theirs.repository_link);
 }
+
+/// Found by the containment fuzzer: an empty code scoped by another job's element was accepted
+/// (only codes with a value were judged), so the victim could no longer delete that element.
+#[test]
+fn an_empty_code_scoped_by_another_jobs_element_is_refused() {
+    let mut s = scene();
+    let (model, category) = (hex(s.f.model), hex(s.f.category));
+    for scope in [hex(s.victim_object), hex(s.victim.model)] {
+        let props = json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "code": { "spec": "bis:SpatialCategory", "scope": scope, "value": "" } });
+        out_of_scope(s.insert(props));
+        let mine = s.own_object("mine");
+        out_of_scope(s.update(
+            json!({ "id": hex(mine), "code": { "spec": "bis:SpatialCategory", "scope": scope, "value": null } }),
+        ));
+    }
+    // Still allowed: an empty code scoped in the job or by shared elements.
+    s.insert(json!({ "classFullName": "Generic:PhysicalObject", "model": model, "category": category, "code": { "spec": "bis:SpatialCategory", "scope": "0x1", "value": "" } })).unwrap();
+    // The victim can still delete its element.
+    s.victim_sync.delete_element(&mut s.f.bim, s.victim_object).unwrap();
+}

@@ -45,6 +45,8 @@ mod decode;
 mod encode;
 mod error;
 mod flatbuf;
+#[cfg(test)]
+pub(crate) mod fuzz_tests;
 mod json;
 mod math;
 mod model;
