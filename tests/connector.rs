@@ -617,3 +617,23 @@ fn a_second_run_on_one_imodel_fails_at_once_or_waits() {
     release.join().unwrap();
     assert!(waited.ok, "{}", waited.stderr);
 }
+
+/// A fuel limit stops a looping guest with its own cause. Only a run with `--fuel` counts fuel
+/// (the instrumentation slows guest code down), so its compiled component is cached apart from
+/// the uninstrumented one, and the next run without `--fuel` still works from the same cache.
+#[test]
+fn a_fuel_limit_stops_a_looping_guest_and_only_it_pays_for_counting() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let before = snapshot::content(&bim);
+    let source = test_source(dir.path(), "case.json", json!({ "hostile": "loop" }));
+    let (errors, errors_arg) = error_file(dir.path());
+    let r = run(&guest("rust_test_connector"), &source, &bim, &["--fuel", "5000000", "--error-file", &errors_arg]);
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("fuel limit of 5000000 reached (--fuel)"), "{}", r.stderr);
+    assert_eq!(cause_kind(&errors), "fuel");
+    assert!(snapshot::content(&bim) == before, "the iModel changed");
+    let plain = test_source(dir.path(), "case.json", json!({ "items": [ { "id": "a", "version": "1" } ] }));
+    let again = run(&guest("rust_test_connector"), &plain, &bim, &[]);
+    assert!(again.ok, "{}", again.stderr);
+}

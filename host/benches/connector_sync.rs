@@ -14,7 +14,7 @@ use itwin_host::imodel::id64::format as hex;
 use itwin_host::imodel::{Briefcase, RootSubject};
 use itwin_host::job::{JobArgs, JobFileArgs, Overrides};
 use itwin_host::runner;
-use itwin_host::runtime::{ComponentCache, JobObserver, LogLine, Runtime};
+use itwin_host::runtime::{ComponentCache, JobObserver, LogLine, Metering, Runtime};
 use serde_json::{json, Value};
 
 struct Quiet;
@@ -51,22 +51,7 @@ fn main() {
 
     let runtime = Runtime::new(ComponentCache::new(Some(cache.clone()))).unwrap();
     let mut register = register(n);
-    let run = |register: &Value| -> (Duration, runner::RunReport) {
-        std::fs::write(&source, serde_json::to_vec(register).unwrap()).unwrap();
-        let args = JobArgs::resolve(
-            JobFileArgs::default(),
-            Overrides {
-                connector: Some(connector.clone()),
-                source: Some(source.clone()),
-                output: Some(bim.clone()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let start = Instant::now();
-        let report = runner::run(&runtime, &args, Box::new(Quiet)).unwrap_or_else(|e| panic!("{e}"));
-        (start.elapsed(), report)
-    };
+    let run = |register: &Value| run_with(&runtime, &connector, &source, &bim, register);
     let (first, report) = run(&register);
     assert_eq!(report.stats.by_class["Generic:PhysicalObject"].inserted, n);
     let (same, report) = run(&register);
@@ -118,6 +103,60 @@ fn main() {
         rate(touched) / itwinjs
     );
     println!("first run vs direct insert: {:.2}x the direct time (target <= 2x)", direct / rate(first));
+
+    // What instrumenting guest code costs: the first run and a touched re-run (where the guest's
+    // parsing weighs most) with each engine configuration, each on a fresh iModel.
+    println!("\nguest instrumentation (first run / touched re-run, seconds):");
+    let configs = [
+        ("fuel counting + epoch interruption", Metering { fuel: true, epoch: true }),
+        ("epoch interruption only (the default)", Metering { fuel: false, epoch: true }),
+        ("neither (no deadline for guest code)", Metering { fuel: false, epoch: false }),
+    ];
+    let mut rows = Vec::new();
+    for (name, metering) in configs {
+        let runtime = Runtime::with_metering(ComponentCache::new(Some(cache.clone())), metering).unwrap();
+        let bim = dir.path().join(format!("metering-{}-{}.bim", metering.fuel, metering.epoch));
+        let mut fresh = self::register(n);
+        let (first, _) = run_with(&runtime, &connector, &source, &bim, &fresh);
+        fresh["revision"] = json!("touched");
+        let (touched, _) = run_with(&runtime, &connector, &source, &bim, &fresh);
+        rows.push((name, first, touched));
+    }
+    let (_, base_first, base_touched) = rows[2];
+    for (name, first, touched) in &rows {
+        let overhead = |d: &Duration, base: Duration| (d.as_secs_f64() / base.as_secs_f64() - 1.0) * 100.0;
+        println!(
+            "  {name:<40} {:>7.3} ({:+5.1}%)  {:>7.3} ({:+5.1}%)",
+            first.as_secs_f64(),
+            overhead(first, base_first),
+            touched.as_secs_f64(),
+            overhead(touched, base_touched)
+        );
+    }
+}
+
+/// One run of the example connector on `register` written to `source`, into `bim`.
+fn run_with(
+    runtime: &Runtime,
+    connector: &Path,
+    source: &Path,
+    bim: &Path,
+    register: &Value,
+) -> (Duration, runner::RunReport) {
+    std::fs::write(source, serde_json::to_vec(register).unwrap()).unwrap();
+    let args = JobArgs::resolve(
+        JobFileArgs::default(),
+        Overrides {
+            connector: Some(connector.to_owned()),
+            source: Some(source.to_owned()),
+            output: Some(bim.to_owned()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let start = Instant::now();
+    let report = runner::run(runtime, &args, Box::new(Quiet)).unwrap_or_else(|e| panic!("{e}"));
+    (start.elapsed(), report)
 }
 
 /// A register of `n` assets in the example connector's format (no parts, two categories).

@@ -10,8 +10,8 @@ use itwin_host::imodel::{Briefcase, OpenError, ReadOptions, RootSubject, WriteEr
 use itwin_host::job::{JobArgs, Overrides};
 use itwin_host::runner::{self, JobFailure, OnDisk};
 use itwin_host::runtime::{
-    CompileIsolation, ComponentCache, FailureCause, JobObserver, Limits, LogLevel, LogLine, LogSource, Origin, Runtime,
-    DEFAULT_COMPILE_MEMORY,
+    CompileIsolation, ComponentCache, FailureCause, JobObserver, Limits, LogLevel, LogLine, LogSource, Metering,
+    Origin, Runtime, DEFAULT_COMPILE_MEMORY,
 };
 
 /// The example change file `apply` uses when none is given.
@@ -83,13 +83,19 @@ enum Command {
     Compile {
         /// Where the compiled component goes.
         out: PathBuf,
+        /// Count fuel (the parent's runtime does).
+        #[arg(long)]
+        fuel: bool,
+        /// No epoch interruption (the parent's runtime has none).
+        #[arg(long)]
+        no_epoch: bool,
     },
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Command::Compile { out } = &cli.command {
-        return compile_child(out);
+    if let Command::Compile { out, fuel, no_epoch } = &cli.command {
+        return compile_child(out, Metering { fuel: *fuel, epoch: !*no_epoch });
     }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -190,11 +196,11 @@ fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
 
 /// The compiler child (`__compile`): exit 0, or [`COMPILE_OUT_OF_MEMORY`] when an allocation
 /// failed under its memory bound, or 1 with the error on stderr.
-fn compile_child(out: &Path) -> std::process::ExitCode {
+fn compile_child(out: &Path, metering: Metering) -> std::process::ExitCode {
     let result = (|| -> Result<()> {
         let mut input = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).context("cannot read the component")?;
-        itwin_host::runtime::compile_component_file(&input, out)
+        itwin_host::runtime::compile_component_file(&input, out, metering)
     })();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -238,7 +244,9 @@ fn run_connector(args: RunArgs) -> Result<()> {
         wait_seconds: args.wait,
     };
     let job = JobArgs::resolve(file, flags)?;
-    let runtime = Runtime::new(cache(args.cache_dir.clone(), args.no_cache))?
+    // Fuel counting slows guest code down: only a job with a fuel limit pays for it.
+    let metering = Metering { fuel: job.limits.fuel.is_some(), ..Metering::default() };
+    let runtime = Runtime::with_metering(cache(args.cache_dir.clone(), args.no_cache), metering)?
         .with_isolation(isolation(args.compile_memory_limit)?);
     let observer = Box::new(ConsoleObserver::new(args.verbose));
     match runner::run(&runtime, &job, observer) {

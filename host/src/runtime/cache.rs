@@ -51,6 +51,7 @@ impl ComponentCache {
         engine: &Engine,
         bytes: &[u8],
         isolation: &CompileIsolation,
+        metering: super::Metering,
         deadline: Instant,
     ) -> Result<(Component, Origin)> {
         let path = self.entry_path(engine, bytes);
@@ -90,7 +91,7 @@ impl ComponentCache {
             (None, Some(dir)) => dir.join("component.cwasm"),
             (None, None) => unreachable!("a scratch folder exists without a cache"),
         };
-        let compiled = compile_in_child(exe, memory, bytes, &tmp, deadline);
+        let compiled = compile_in_child(exe, memory, metering, bytes, &tmp, deadline);
         let loaded = compiled.map_err(anyhow::Error::from).and_then(|()| {
             let file = match &path {
                 Some(p) => {

@@ -51,10 +51,25 @@ pub fn compile_to_file(engine: &Engine, input: &[u8], out: &Path) -> anyhow::Res
     Ok(())
 }
 
-/// The parent's side: runs `exe __compile out` on `bytes`, bounded by `memory` and `deadline`.
-pub fn compile_in_child(exe: &Path, memory: u64, bytes: &[u8], out: &Path, deadline: Instant) -> Result<(), LoadError> {
+/// The parent's side: runs `exe __compile out [--fuel] [--no-epoch]` on `bytes`, bounded by
+/// `memory` and `deadline`.
+pub fn compile_in_child(
+    exe: &Path,
+    memory: u64,
+    metering: super::Metering,
+    bytes: &[u8],
+    out: &Path,
+    deadline: Instant,
+) -> Result<(), LoadError> {
     let mut command = Command::new(exe);
     command.arg("__compile").arg(out).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    // The child's engine must be configured as the parent's, or its artifact would not load.
+    if metering.fuel {
+        command.arg("--fuel");
+    }
+    if !metering.epoch {
+        command.arg("--no-epoch");
+    }
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;

@@ -61,6 +61,7 @@ pub struct Runtime {
     linker: Linker<GuestState>,
     cache: ComponentCache,
     isolation: CompileIsolation,
+    metering: Metering,
 }
 
 /// A loaded connector and how long loading took.
@@ -70,21 +71,40 @@ pub struct LoadedComponent {
     pub load_time: Duration,
 }
 
+/// How compiled guest code is instrumented, which decides what the job limits can stop.
+///
+/// Fuel counting costs guest speed (measured by `cargo bench --bench connector_sync`; see the
+/// README), so it is on only when a job sets a fuel limit. Epoch interruption is what lets the
+/// deadline stop guest code; it is off only to measure what it costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metering {
+    /// Count instructions, so [`Limits::fuel`] can stop a guest.
+    pub fuel: bool,
+    /// Epoch interruption, so [`Limits::deadline`] can stop guest code.
+    pub epoch: bool,
+}
+
+impl Default for Metering {
+    fn default() -> Self {
+        Metering { fuel: false, epoch: true }
+    }
+}
+
 /// The engine configuration; the compiler child must use the very same one.
-fn engine_config() -> Config {
+fn engine_config(metering: Metering) -> Config {
     let mut config = Config::new();
-    config.wasm_component_model(true).epoch_interruption(true).consume_fuel(true);
+    config.wasm_component_model(true).epoch_interruption(metering.epoch).consume_fuel(metering.fuel);
     config
 }
 
-fn engine() -> Result<Engine> {
-    Engine::new(&engine_config()).map_err(anyhow::Error::from).context("cannot start the WebAssembly engine")
+fn engine(metering: Metering) -> Result<Engine> {
+    Engine::new(&engine_config(metering)).map_err(anyhow::Error::from).context("cannot start the WebAssembly engine")
 }
 
 /// The compiler child's work (`itwin-host __compile`): compiles `input` for the runtime's engine
 /// configuration into `out`.
-pub fn compile_component_file(input: &[u8], out: &Path) -> Result<()> {
-    compile::compile_to_file(&engine()?, input, out)
+pub fn compile_component_file(input: &[u8], out: &Path, metering: Metering) -> Result<()> {
+    compile::compile_to_file(&engine(metering)?, input, out)
 }
 
 /// Why a guest call failed, in the user's terms, with the cause recorded by the host.
@@ -95,9 +115,15 @@ pub struct Explained {
 }
 
 impl Runtime {
-    /// A runtime compiling in this process; see [`Runtime::with_isolation`].
+    /// A runtime compiling in this process, with the default [`Metering`] (no fuel counting);
+    /// see [`Runtime::with_isolation`].
     pub fn new(cache: ComponentCache) -> Result<Self> {
-        let engine = engine()?;
+        Self::with_metering(cache, Metering::default())
+    }
+
+    /// A runtime whose engine instruments guest code as `metering` says.
+    pub fn with_metering(cache: ComponentCache, metering: Metering) -> Result<Self> {
+        let engine = engine(metering)?;
         let mut linker: Linker<GuestState> = Linker::new(&engine);
         // WASI p2 is always linked (componentize-py and -js guests import it), with everything
         // denied in each job's context.
@@ -110,7 +136,12 @@ impl Runtime {
         )?;
         linker.allow_shadowing(false);
         ConnectorWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        Ok(Runtime { engine, linker, cache, isolation: CompileIsolation::InProcess })
+        Ok(Runtime { engine, linker, cache, isolation: CompileIsolation::InProcess, metering })
+    }
+
+    /// How this runtime's engine instruments guest code.
+    pub fn metering(&self) -> Metering {
+        self.metering
     }
 
     /// Where components are compiled (the CLI compiles in a bounded child process).
@@ -130,7 +161,7 @@ impl Runtime {
         if bytes.len() as u64 > MAX_COMPONENT_BYTES {
             return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_COMPONENT_BYTES }.into());
         }
-        let (component, origin) = self.cache.load(&self.engine, bytes, &self.isolation, deadline)?;
+        let (component, origin) = self.cache.load(&self.engine, bytes, &self.isolation, self.metering, deadline)?;
         Ok(LoadedComponent { component, origin, load_time: start.elapsed() })
     }
 
@@ -166,14 +197,20 @@ impl Runtime {
         let state = GuestState::new(wasi.build(), limits.memory, console, deadline, job);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.limiter());
-        store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
-        // Each tick the clock checks the wall-clock deadline itself: the trap it raises carries
-        // the cause, and no tick count can drift from the deadline.
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut ctx| {
-            ctx.data_mut().check_deadline()?;
-            Ok(UpdateDeadline::Continue(1))
-        });
+        match (self.metering.fuel, limits.fuel) {
+            (true, fuel) => store.set_fuel(fuel.unwrap_or(u64::MAX))?,
+            (false, Some(_)) => anyhow::bail!("a fuel limit needs a runtime that counts fuel (Metering::fuel)"),
+            (false, None) => {}
+        }
+        if self.metering.epoch {
+            // Each tick the clock checks the wall-clock deadline itself: the trap it raises
+            // carries the cause, and no tick count can drift from the deadline.
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(|mut ctx| {
+                ctx.data_mut().check_deadline()?;
+                Ok(UpdateDeadline::Continue(1))
+            });
+        }
         Ok(store)
     }
 
