@@ -50,9 +50,11 @@ impl Run {
     }
 }
 
-/// `itwin-host run <connector> --source <source> --output <bim> <extra…>`.
-pub fn run(connector: &Path, source: &Path, bim: &Path, extra: &[&str]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_itwin-host"))
+/// `itwin-host run <connector> --source <source> --output <bim> <extra…>`, not yet started: for
+/// runs the caller kills or runs side by side.
+pub fn command(connector: &Path, source: &Path, bim: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_itwin-host"));
+    command
         .arg("run")
         .arg(connector)
         .arg("--source")
@@ -61,9 +63,17 @@ pub fn run(connector: &Path, source: &Path, bim: &Path, extra: &[&str]) -> Run {
         .arg(bim)
         .arg("--cache-dir")
         .arg(cache_dir())
-        .args(extra)
-        .output()
-        .expect("the binary runs");
+        .args(extra);
+    command
+}
+
+/// `itwin-host run <connector> --source <source> --output <bim> <extra…>`.
+pub fn run(connector: &Path, source: &Path, bim: &Path, extra: &[&str]) -> Run {
+    finished(command(connector, source, bim, extra).output().expect("the binary runs"))
+}
+
+/// What a finished run printed.
+pub fn finished(output: Output) -> Run {
     Run {
         ok: output.status.success(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
