@@ -386,3 +386,234 @@ fn snapshot_runs_start_from_a_fresh_file() {
         &json!({ "counts": { "Generic.PhysicalObject": 12, "BisCore.RepositoryLink": 1, "BisCore.Subject": 2 } }),
     );
 }
+
+/// Each job subject is a channel root (owner = the connector's name, or `--channel-key`), so
+/// iTwin.js channel control keeps plain apps out of the job's models; `--shared-channel` leaves
+/// the job in the shared channel, as the framework does by default.
+#[test]
+fn jobs_are_channels_that_itwinjs_apps_must_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, flags, key) in [
+        ("own", &[][..], "AssetRegister"),
+        ("keyed", &["--channel-key", "site-team"][..], "site-team"),
+        ("shared", &["--shared-channel"][..], "shared"),
+    ] {
+        let source = dir.path().join(format!("{name}.json"));
+        replace_source(&data("site-v1.json"), &source);
+        let bim = dir.path().join(format!("{name}.bim"));
+        let r = run(&guest("asset_register"), &source, &bim, flags);
+        assert!(r.ok, "{name}: {}", r.stderr);
+        let ids = Ids::open(&bim);
+        let subject = ids.by_code(&format!("AssetRegister:{}", source.display())).expect("the job subject");
+        let model = ids.by_code("Assets").expect("the physical partition");
+        drop(ids);
+        let copy = bim.with_extension("check.bim");
+        std::fs::copy(&bim, &copy).unwrap();
+        let report = compat::node(
+            "check-channels.js",
+            &[&copy, Path::new(&hex(subject)), Path::new(&hex(model)), Path::new(key)],
+        );
+        assert!(report.contains("0 failed"), "{name}: {report}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containment (runtime): the deadline, compile bounds, causes, output, snapshots, locks.
+
+fn error_file(dir: &Path) -> (PathBuf, String) {
+    let path = dir.join("error.json");
+    let _ = std::fs::remove_file(&path);
+    let arg = path.to_str().unwrap().to_owned();
+    (path, arg)
+}
+
+fn cause_kind(error_file: &Path) -> String {
+    let error: Value = serde_json::from_slice(&std::fs::read(error_file).expect("an error file")).unwrap();
+    error["extendedData"]["causeKind"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A WASI sleep of 45 s (monotonic-clock subscribe-duration + poll) blocks in the host, where
+/// epoch interruption cannot reach: the clamped clock wakes it at the 3 s deadline.
+#[test]
+fn a_blocking_sleep_ends_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let before = snapshot::content(&bim);
+    let source = test_source(dir.path(), "case.json", json!({ "hostile": "sleep" }));
+    let (errors, errors_arg) = error_file(dir.path());
+    let started = std::time::Instant::now();
+    let r = run(&guest("rust_test_connector"), &source, &bim, &["--timeout", "3", "--error-file", &errors_arg]);
+    assert!(started.elapsed() < Duration::from_secs(30), "the sleep outlived the deadline: {:?}", started.elapsed());
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("deadline of 3 s reached (--timeout)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("woke after"), "{}", r.stderr);
+    assert_eq!(cause_kind(&errors), "deadline");
+    assert!(snapshot::content(&bim) == before, "the iModel changed");
+}
+
+/// The deadline starts before the component is compiled: a compile (in the bounded child) that
+/// cannot finish in time is killed and reported as the deadline.
+#[test]
+fn compiling_counts_against_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = test_source(dir.path(), "case.json", json!({}));
+    let bim = dir.path().join("case.bim");
+    let (errors, errors_arg) = error_file(dir.path());
+    let r = run(
+        &guest("rust_test_connector"),
+        &source,
+        &bim,
+        &["--no-cache", "--timeout", "0", "--error-file", &errors_arg],
+    );
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("failed in load: deadline of 0 s reached (--timeout) while compiling"), "{}", r.stderr);
+    assert_eq!(cause_kind(&errors), "deadline");
+    assert!(!bim.exists(), "a failed run created {}", bim.display());
+    assert!(r.stderr.contains("no file was written"), "{}", r.stderr);
+}
+
+/// The compiler child runs under its address-space bound: a bound too small to compile in
+/// fails the load with the bound named, and the parent process is unharmed.
+#[test]
+fn compiling_is_bounded_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = test_source(dir.path(), "case.json", json!({}));
+    let bim = dir.path().join("case.bim");
+    let (errors, errors_arg) = error_file(dir.path());
+    let r = run(
+        &guest("rust_test_connector"),
+        &source,
+        &bim,
+        &["--no-cache", "--compile-memory-limit", "40", "--error-file", &errors_arg],
+    );
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("failed in load"), "{}", r.stderr);
+    assert!(r.stderr.contains("40 MiB"), "{}", r.stderr);
+    assert_eq!(cause_kind(&errors), "limit");
+    // And with the default bound the same component compiles (without the cache, in the child).
+    let ok = run(&guest("rust_test_connector"), &source, &bim, &["--no-cache"]);
+    assert!(ok.ok, "{}", ok.stderr);
+}
+
+/// The memory cause comes from the limiter itself and reaches the error file as a kind.
+#[test]
+fn the_memory_limit_is_the_recorded_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let source = test_source(dir.path(), "case.json", json!({ "hostile": "memory" }));
+    let (errors, errors_arg) = error_file(dir.path());
+    let r = run(&guest("rust_test_connector"), &source, &bim, &["--memory-limit", "64", "--error-file", &errors_arg]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("memory limit of 64 MiB reached (--memory-limit)"), "{}", r.stderr);
+    assert_eq!(cause_kind(&errors), "memory");
+    assert!(r.stderr.contains("hint: raise --memory-limit"), "{}", r.stderr);
+}
+
+/// `inspect` instantiates the connector without any iModel: it writes no file anywhere.
+#[test]
+fn inspect_needs_no_imodel() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_itwin-host"))
+        .args(["inspect", guest("rust_test_connector").to_str().unwrap()])
+        .env("TMPDIR", dir.path())
+        .env("ITWIN_HOST_CACHE", common::run::cache_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("name:        TestConnector"), "{stdout}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(left.is_empty(), "inspect left {left:?}");
+}
+
+/// 3 MiB of stdout does not kill the connector: the first MiB reaches the log, one note counts
+/// the rest, and the job succeeds.
+#[test]
+fn a_chatty_connector_is_not_killed_and_its_output_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let source = test_source(
+        dir.path(),
+        "case.json",
+        json!({ "items": [ { "id": "a", "version": "1" } ], "hostile": "chatty" }),
+    );
+    let r = run(&guest("rust_test_connector"), &source, &bim, &[]);
+    assert!(r.ok, "{}", &r.stderr[r.stderr.len().saturating_sub(2000)..]);
+    assert_eq!(r.stderr.matches("[guest stdout] ccc").count(), 1024);
+    let notes: Vec<&str> = r.stderr.lines().filter(|l| l.contains("bytes of guest output dropped")).collect();
+    assert_eq!(notes, [format!("note: {} bytes of guest output dropped: over the budget of 1 MiB per job", 2 << 20)]);
+}
+
+/// Guest text reaches the terminal escaped, one line per message, prefixed, in order; no line
+/// the guest made starts like the host's `error:` or `hint:`.
+#[test]
+fn guest_text_is_escaped_prefixed_and_ordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bim) = synchronized_once(dir.path());
+    let source = test_source(dir.path(), "case.json", json!({ "hostile": "escape" }));
+    let r = run(&guest("rust_test_connector"), &source, &bim, &[]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(!r.stderr.contains('\x1b') && !r.stderr.contains('\r'), "{:?}", r.stderr);
+    assert!(r.stderr.contains("[guest stdout] \\x1b[31mred\\x1b[0m"), "{}", r.stderr);
+    assert!(r.stderr.contains("[guest stdout] error: fake host error\\rhint: fake hint"), "{}", r.stderr);
+    assert!(r.stderr.contains("[connector] error: TestConnector: error: fake\\nhint: fake \\x1b[2J"), "{}", r.stderr);
+    for line in r.stderr.lines() {
+        assert!(!line.starts_with("error:") && !line.starts_with("hint:"), "{line}");
+    }
+    let at = |text: &str| r.stderr.find(text).unwrap_or_else(|| panic!("no {text:?} in\n{}", r.stderr));
+    assert!(at("[guest stderr] escape stderr") < at("[guest stdout] escape stdout after stderr"));
+}
+
+/// A failed snapshot run leaves the previous snapshot as it was (it is written aside), and says so.
+#[test]
+fn a_failed_snapshot_run_keeps_the_previous_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = test_source(dir.path(), "case.json", json!({ "items": [ { "id": "a", "version": "1" } ] }));
+    let bim = dir.path().join("snap.bim");
+    let first = run(&guest("rust_test_connector"), &good, &bim, &["--db-type", "snapshot"]);
+    assert!(first.ok, "{}", first.stderr);
+    let before = snapshot::content(&bim);
+    let bad = test_source(
+        dir.path(),
+        "case.json",
+        json!({ "items": [ { "id": "b", "version": "1" } ], "fail": { "phase": "update-existing-data", "how": "after-write" } }),
+    );
+    let r = run(&guest("rust_test_connector"), &bad, &bim, &["--db-type", "snapshot"]);
+    assert!(!r.ok);
+    assert!(snapshot::content(&bim) == before, "the previous snapshot changed");
+    let error = r.stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(error.starts_with(&format!("error: {} was not changed: connector", bim.display())), "{error}");
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp") || n.contains(".tmp-")), "left behind: {names:?}");
+
+    // A new standalone file that fails is not left half-made either.
+    let fresh = dir.path().join("fresh.bim");
+    let r = run(&guest("rust_test_connector"), &bad, &fresh, &[]);
+    assert!(!r.ok);
+    assert!(!fresh.exists(), "a failed run left {}", fresh.display());
+    assert!(r.stderr.contains("no file was written"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: no iModel was written"), "{}", r.stderr);
+}
+
+/// A second run on an iModel another run holds fails at once naming that process, or waits
+/// for it with --wait.
+#[test]
+fn a_second_run_on_one_imodel_fails_at_once_or_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, bim) = synchronized_once(dir.path());
+    let held = itwin_host::lock::IModelLock::acquire(&bim, Duration::ZERO).unwrap();
+    let started = std::time::Instant::now();
+    let r = run(&guest("rust_test_connector"), &source, &bim, &[]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains(&format!("locked by process {}", std::process::id())), "{}", r.stderr);
+    assert!(r.stderr.contains("--wait"), "the hint names --wait: {}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(20), "it did not fail at once");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(held);
+    });
+    let waited = run(&guest("rust_test_connector"), &source, &bim, &["--wait", "60"]);
+    release.join().unwrap();
+    assert!(waited.ok, "{}", waited.stderr);
+}

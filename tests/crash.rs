@@ -9,10 +9,19 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Barrier;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::run::{command, finished, guest, run, Run};
+use common::run::{guest, PinnedHost, Run};
+
+/// Every run names the source and the iModel relative to the test's folder, the way
+/// `PinnedHost::run_in` runs them: the job is named after the source as given, so all runs of the
+/// chain, and the reference runs beside it, are one job.
+const SOURCE: &str = "register.json";
+const BIM: &str = "site.bim";
+/// Longer than any uninterrupted run here takes.
+const NO_LIMIT: Duration = Duration::from_secs(900);
 use common::{compat, snapshot};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{json, Value};
@@ -107,14 +116,22 @@ impl Rng {
     }
 }
 
+/// What check-integrity.js said of one file.
+#[derive(Default)]
+struct Checked {
+    elements: Option<i64>,
+    ok: bool,
+    failures: Vec<String>,
+}
+
 /// One Node process (`check-integrity.js`) checking files as they are handed to it, on the
-/// other core while the runs go on; starting iTwin.js once per file would cost more than the
-/// checks. A checked copy is deleted as soon as its result is in.
+/// other core while the runs go on: starting iTwin.js once per file would cost more than the
+/// checks. A copy is deleted once its results are in (when the next file's start).
 struct IntegrityChecker {
     node: Child,
     paths: ChildStdin,
-    expected_elements: HashMap<String, i64>,
-    results: JoinHandle<Vec<Value>>,
+    expected_elements: Vec<(String, i64)>,
+    results: JoinHandle<HashMap<String, Checked>>,
 }
 
 impl IntegrityChecker {
@@ -126,40 +143,61 @@ impl IntegrityChecker {
             .expect("node is on PATH");
         let stdout = node.stdout.take().unwrap();
         let results = std::thread::spawn(move || {
-            let mut results = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let result: Value = serde_json::from_str(&line.unwrap()).unwrap();
-                let path = PathBuf::from(result["path"].as_str().unwrap());
-                for file in [beside(&path, ""), beside(&path, "-wal"), beside(&path, "-shm")] {
-                    let _ = std::fs::remove_file(file);
+            let mut results: HashMap<String, Checked> = HashMap::new();
+            let mut current: Option<String> = None;
+            let done = |path: &str| {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(beside(Path::new(path), suffix));
                 }
-                results.push(result);
+            };
+            for line in BufReader::new(stdout).lines() {
+                let line = line.unwrap();
+                let (path, event) = if let Some(rest) = line.strip_prefix("elements ") {
+                    rest.rsplit_once(' ').expect("elements <file> <n>")
+                } else if let Some(rest) = line.strip_prefix("FAIL ") {
+                    rest.split_once(": ").expect("FAIL <file>: <why>")
+                } else {
+                    (line.strip_prefix("ok ").unwrap_or_else(|| panic!("check-integrity.js said {line:?}")), "ok")
+                };
+                if current.as_deref() != Some(path) {
+                    current.replace(path.to_owned()).as_deref().map(done);
+                }
+                let checked = results.entry(path.to_owned()).or_default();
+                match (line.starts_with("elements "), event) {
+                    (true, n) => checked.elements = Some(n.parse().unwrap()),
+                    (false, "ok") => checked.ok = true,
+                    (false, why) => checked.failures.push(why.to_owned()),
+                }
             }
+            current.as_deref().map(done);
             results
         });
         let paths = node.stdin.take().unwrap();
-        IntegrityChecker { node, paths, expected_elements: HashMap::new(), results }
+        IntegrityChecker { node, paths, expected_elements: Vec::new(), results }
     }
 
-    /// Queues `bim` (a copy: the check opens it for writing to recover its WAL).
+    /// Queues `bim`, a copy: the check's read-only open still builds a -shm index beside it.
     fn check(&mut self, bim: &Path) {
-        self.expected_elements.insert(bim.display().to_string(), elements(bim));
+        self.expected_elements.push((bim.display().to_string(), elements(bim)));
         writeln!(self.paths, "{}", bim.display()).expect("the iTwin.js checker is running");
     }
 
-    /// Waits for every result; each file must be clean, and iTwin.js must count the elements
-    /// SQLite counts (it read the same transactions from the WAL).
+    /// Waits for every result: each file clean, and iTwin.js counting the elements SQLite counts
+    /// (it read the same transactions from the WAL).
     fn finish(self) {
         let IntegrityChecker { mut node, paths, expected_elements, results } = self;
         drop(paths);
         let results = results.join().unwrap();
         let status = node.wait().unwrap();
-        for result in &results {
-            assert_eq!(result["ok"], json!(true), "iTwin.js found problems: {result}");
-            let path = result["path"].as_str().unwrap();
-            assert_eq!(result["elements"], json!(expected_elements[path]), "iTwin.js counted other elements: {result}");
+        for (path, elements) in &expected_elements {
+            let checked = results.get(path).unwrap_or_else(|| panic!("check-integrity.js said nothing of {path}"));
+            assert!(
+                checked.ok && checked.failures.is_empty(),
+                "iTwin.js found problems in {path}: {:?}",
+                checked.failures
+            );
+            assert_eq!(checked.elements, Some(*elements), "iTwin.js counted other elements in {path}");
         }
-        assert_eq!(results.len(), expected_elements.len(), "the checker stopped early ({status})");
         assert!(status.success(), "check-integrity.js failed ({status})");
     }
 }
@@ -173,30 +211,6 @@ fn phases(stdout: &str) -> Vec<(String, f64)> {
             Some((phase.trim().to_owned(), ms.parse().ok()?))
         })
         .collect()
-}
-
-enum Outcome {
-    Completed(Run),
-    Killed,
-}
-
-/// Starts a run and kills it with SIGKILL `at` after its start, unless it has finished by then.
-fn run_until(connector: &Path, source: &Path, bim: &Path, at: Duration) -> Outcome {
-    let mut child = command(connector, source, bim, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return Outcome::Completed(finished(child.wait_with_output().unwrap()));
-        }
-        let left = at.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            return Outcome::Killed;
-        }
-        // Short naps: a run that ends early is not waited on up to its kill moment.
-        std::thread::sleep(left.min(Duration::from_millis(10)));
-    }
 }
 
 /// At least 50 runs of a 100,000-item sync, alternating the register between two versions, are
@@ -218,36 +232,40 @@ fn killed_syncs_leave_the_content_from_before_or_after_the_run() {
     println!("{items} items, {kills} kills, seed {seed} (ITWIN_HOST_CRASH_SEED={seed} repeats the kill moments)");
     let mut rng = Rng(seed);
 
+    let host = PinnedHost::new();
+    let connector = guest("asset_register");
     let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    let sync =
+        |bim: &str, extra: &[&str], limit: Duration| host.run_in(dir.path(), &connector, SOURCE, bim, extra, limit);
+    let complete = |bim: &str, extra: &[&str]| -> Run {
+        let run = sync(bim, extra, NO_LIMIT).unwrap_or_else(|stderr| panic!("a run did not finish:\n{stderr}"));
+        assert!(run.ok, "a run failed:\n{}\n{}", run.stdout, run.stderr);
+        run
+    };
     let versions: Vec<PathBuf> = [1, 2]
         .into_iter()
         .map(|v| {
-            let path = dir.path().join(format!("register-v{v}.json"));
+            let path = at(&format!("register-v{v}.json"));
             std::fs::write(&path, register(items, v)).unwrap();
             path
         })
         .collect();
-    // One source path for every run: the job is named after it.
-    let source = dir.path().join("register.json");
-    let bim = dir.path().join("site.bim");
-    let before_run = dir.path().join("before-run.bim");
-    let connector = guest("asset_register");
+    let use_version = |v: usize| std::fs::copy(&versions[v], at(SOURCE)).unwrap();
 
     // The first sync inserts everything. It is not killed: in the debug build it takes about as
     // long as ten of the runs that are.
-    std::fs::copy(&versions[0], &source).unwrap();
-    let first = run(&connector, &source, &bim, &[]);
-    assert!(first.ok, "{}", first.stderr);
+    use_version(0);
+    let first = complete(BIM, &[]);
     assert_eq!(first.class("Generic:PhysicalObject").0, items + items / 10, "{}", first.stdout);
 
     // One uninterrupted run of the kind that is killed, timed: its length spreads the kill moments
     // over a whole run, and its phases tell how long the end takes (deletions, view, commit,
     // closing), which gets half of the kills so that some land after the commit.
-    std::fs::copy(&versions[1], &source).unwrap();
+    use_version(1);
     let started = Instant::now();
-    let timed = run(&connector, &source, &bim, &["-v"]);
+    let timed = complete(BIM, &["-v"]);
     let whole = started.elapsed().as_secs_f64();
-    assert!(timed.ok, "{}", timed.stderr);
     let (inserted, updated, deleted, _) = timed.class("Generic:PhysicalObject");
     assert!(inserted > 0 && updated > 0 && deleted > 0, "the versions differ in every way: {}", timed.stdout);
     let phases = phases(&timed.stdout);
@@ -258,38 +276,37 @@ fn killed_syncs_leave_the_content_from_before_or_after_the_run() {
     let mut state = 1; // the version of the register the iModel holds
 
     let mut checker = IntegrityChecker::start();
-    let mut digest = snapshot::digest(&bim);
+    let mut digest = snapshot::digest(&at(BIM));
     let (mut killed, mut before, mut after, mut completed) = (0, 0, 0, 0);
     while killed < kills {
         let target = 1 - state;
-        std::fs::copy(&versions[target], &source).unwrap();
-        copy_imodel(&bim, &before_run);
+        use_version(target);
+        copy_imodel(&at(BIM), &at("before-run.bim"));
         // Half over the whole run; half over its end, a little past the measured length since
         // runs vary (a run that ends first is a completed link of the chain).
-        let at = if rng.unit() < 0.5 { rng.unit() * whole } else { whole - end + rng.unit() * end * 1.5 };
-        match run_until(&connector, &source, &bim, Duration::from_secs_f64(at)) {
-            Outcome::Completed(r) => {
-                assert!(r.ok, "a run of the chain failed:\n{}\n{}", r.stdout, r.stderr);
+        let moment = if rng.unit() < 0.5 { rng.unit() * whole } else { whole - end + rng.unit() * end * 1.5 };
+        match sync(BIM, &[], Duration::from_secs_f64(moment)) {
+            Ok(run) => {
+                assert!(run.ok, "a run of the chain failed:\n{}\n{}", run.stdout, run.stderr);
                 completed += 1;
                 state = target;
-                digest = snapshot::digest(&bim);
+                digest = snapshot::digest(&at(BIM));
                 continue;
             }
-            Outcome::Killed => killed += 1,
+            Err(_) => killed += 1,
         }
-        let copy = dir.path().join(format!("killed-{killed}.bim"));
-        copy_imodel(&bim, &copy);
+        let copy = at(&format!("killed-{killed}.bim"));
+        copy_imodel(&at(BIM), &copy);
         let left = snapshot::digest(&copy);
         let outcome = if left == digest {
             before += 1;
             "before"
         } else {
-            let reference = run(&connector, &source, &before_run, &[]);
-            assert!(reference.ok, "{}", reference.stderr);
+            complete("before-run.bim", &[]);
             assert_eq!(
                 snapshot::digest_of_work(&copy),
-                snapshot::digest_of_work(&before_run),
-                "a run of v{} killed after {at:.3} s left content from neither before nor after it (seed {seed})",
+                snapshot::digest_of_work(&at("before-run.bim")),
+                "a run of v{} killed after {moment:.3} s left content from neither before nor after it (seed {seed})",
                 target + 1
             );
             after += 1;
@@ -297,20 +314,17 @@ fn killed_syncs_leave_the_content_from_before_or_after_the_run() {
             digest = left;
             "after"
         };
-        println!("kill {killed}: v{} after {at:.3} s left the content from {outcome} the run", target + 1);
+        println!("kill {killed}: v{} after {moment:.3} s left the content from {outcome} the run", target + 1);
         checker.check(&copy);
     }
 
-    std::fs::copy(&versions[1 - state], &source).unwrap();
-    let last = run(&connector, &source, &bim, &[]);
-    assert!(last.ok, "the last run failed:\n{}\n{}", last.stdout, last.stderr);
-    let again = run(&connector, &source, &bim, &[]);
-    assert!(again.ok, "{}", again.stderr);
+    use_version(1 - state);
+    complete(BIM, &[]);
+    let again = complete(BIM, &[]);
     let (inserted, updated, deleted, _) = again.totals();
     assert_eq!((inserted, updated, deleted), (0, 0, 0), "{}", again.stdout);
-    let last_copy = dir.path().join("last.bim");
-    copy_imodel(&bim, &last_copy);
-    checker.check(&last_copy);
+    copy_imodel(&at(BIM), &at("last.bim"));
+    checker.check(&at("last.bim"));
     checker.finish();
     println!(
         "{killed} kills (seed {seed}): {before} left the content from before the run, {after} from after it; \
@@ -324,22 +338,29 @@ fn killed_syncs_leave_the_content_from_before_or_after_the_run() {
 /// winner wrote.
 #[test]
 fn two_runs_on_one_imodel_never_both_write() {
+    let host = PinnedHost::new();
+    let connector = guest("asset_register");
     let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("register.json");
     // Big enough that the winner still holds the file when the loser tries to open it.
-    std::fs::write(&source, register(10_000, 1)).unwrap();
-    let bim = dir.path().join("site.bim");
-    // The file exists first: two runs creating one file would race to create it, not to lock it.
+    std::fs::write(dir.path().join(SOURCE), register(10_000, 1)).unwrap();
+    // The file exists first, so the winner's result can be made again: the same run on a copy.
+    let bim = dir.path().join(BIM);
     let created = Command::new(env!("CARGO_BIN_EXE_itwin-host")).arg("new").arg(&bim).output().unwrap();
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let untouched = dir.path().join("untouched.bim");
-    std::fs::copy(&bim, &untouched).unwrap();
+    std::fs::copy(&bim, dir.path().join("untouched.bim")).unwrap();
 
-    let connector = guest("asset_register");
-    let spawn =
-        || command(&connector, &source, &bim, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let both = [spawn(), spawn()];
-    let runs: Vec<Run> = both.into_iter().map(|c| finished(c.wait_with_output().unwrap())).collect();
+    let start = Barrier::new(2);
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let both: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    host.run_in(dir.path(), &connector, SOURCE, BIM, &[], NO_LIMIT).expect("the run finishes")
+                })
+            })
+            .collect();
+        both.into_iter().map(|t| t.join().unwrap()).collect()
+    });
     let winners: Vec<&Run> = runs.iter().filter(|r| r.ok).collect();
     let losers: Vec<&Run> = runs.iter().filter(|r| !r.ok).collect();
     assert_eq!(winners.len(), 1, "exactly one run may write:\n{}\n{}", runs[0].stderr, runs[1].stderr);
@@ -347,8 +368,9 @@ fn two_runs_on_one_imodel_never_both_write() {
     assert_eq!(winners[0].class("Generic:PhysicalObject").0, 11_000, "{}", winners[0].stdout);
 
     // The winner's result: the same run alone on a copy of the file from before.
-    let alone = run(&connector, &source, &untouched, &[]);
+    let alone = host.run_in(dir.path(), &connector, SOURCE, "untouched.bim", &[], NO_LIMIT).unwrap();
     assert!(alone.ok, "{}", alone.stderr);
+    let untouched = dir.path().join("untouched.bim");
     assert_eq!(snapshot::digest_of_work(&bim), snapshot::digest_of_work(&untouched), "the file is not the winner's");
     let copy = dir.path().join("checked.bim");
     copy_imodel(&bim, &copy);

@@ -67,6 +67,8 @@ pub struct JobArgs {
     pub revision_header: String,
     pub limits: Limits,
     pub channel: Channel,
+    /// How long to wait for another run on the same iModel to finish (0: fail at once).
+    pub wait: Duration,
 }
 
 /// The job file: the framework's keys, and ours (`output`, `connector`, limits).
@@ -136,6 +138,7 @@ pub struct Overrides {
     pub fuel: Option<u64>,
     pub channel_key: Option<String>,
     pub shared_channel: bool,
+    pub wait_seconds: Option<u64>,
 }
 
 impl JobArgs {
@@ -191,6 +194,7 @@ impl JobArgs {
                 (None, true) => Channel::Shared,
                 (None, false) => Channel::Connector,
             },
+            wait: Duration::from_secs(flags.wait_seconds.unwrap_or(0)),
         })
     }
 }

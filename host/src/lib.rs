@@ -8,6 +8,7 @@ pub mod changes;
 pub mod geometry;
 pub mod imodel;
 pub mod job;
+pub mod lock;
 pub mod runner;
 pub mod runtime;
 mod source_mount;

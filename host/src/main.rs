@@ -8,8 +8,11 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use itwin_host::imodel::{Briefcase, OpenError, ReadOptions, RootSubject, WriteError};
 use itwin_host::job::{JobArgs, Overrides};
-use itwin_host::runner::{self, JobFailure};
-use itwin_host::runtime::{ComponentCache, JobObserver, LogLevel, LogLine, Origin, Runtime};
+use itwin_host::runner::{self, JobFailure, OnDisk};
+use itwin_host::runtime::{
+    CompileIsolation, ComponentCache, FailureCause, JobObserver, Limits, LogLevel, LogLine, LogSource, Origin, Runtime,
+    DEFAULT_COMPILE_MEMORY,
+};
 
 /// The example change file `apply` uses when none is given.
 const EXAMPLE_CHANGES: &str = include_str!("../examples/site.jsonl");
@@ -75,10 +78,20 @@ enum Command {
         /// The .bim file to read.
         file: PathBuf,
     },
+    /// Internal: compiles a component read from stdin into OUT (the bounded compiler child).
+    #[command(name = "__compile", hide = true)]
+    Compile {
+        /// Where the compiled component goes.
+        out: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Command::Compile { out } = &cli.command {
+        return compile_child(out);
+    }
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -121,6 +134,12 @@ struct RunArgs {
     /// Instruction budget (wasmtime fuel) [default: unlimited].
     #[arg(long, value_name = "UNITS")]
     fuel: Option<u64>,
+    /// If another run holds the iModel, wait up to this many seconds for it [default: 0, fail at once].
+    #[arg(long, value_name = "SECONDS")]
+    wait: Option<u64>,
+    /// Address space the compiler process may use, in MiB [default: 2048].
+    #[arg(long, value_name = "MIB")]
+    compile_memory_limit: Option<u64>,
     /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -160,12 +179,43 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&props)?);
         }
         Command::Info { file } => info(&file)?,
+        Command::Compile { .. } => unreachable!("handled in main"),
     }
     Ok(())
 }
 
 fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
     ComponentCache::new(if off { None } else { dir.or_else(ComponentCache::default_dir) })
+}
+
+/// The compiler child (`__compile`): exit 0, or [`COMPILE_OUT_OF_MEMORY`] when an allocation
+/// failed under its memory bound, or 1 with the error on stderr.
+fn compile_child(out: &Path) -> std::process::ExitCode {
+    let result = (|| -> Result<()> {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).context("cannot read the component")?;
+        itwin_host::runtime::compile_component_file(&input, out)
+    })();
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let out_of_memory = error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
+            });
+            eprintln!("error: {error:#}");
+            if out_of_memory {
+                std::process::ExitCode::from(itwin_host::runtime::COMPILE_OUT_OF_MEMORY)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Components are compiled by this executable in a child process, bounded in memory and time.
+fn isolation(memory_mib: Option<u64>) -> Result<CompileIsolation> {
+    let exe = std::env::current_exe().context("cannot find the itwin-host executable to compile with")?;
+    Ok(CompileIsolation::ChildProcess { exe, memory: memory_mib.map_or(DEFAULT_COMPILE_MEMORY, |m| m << 20) })
 }
 
 fn run_connector(args: RunArgs) -> Result<()> {
@@ -185,9 +235,11 @@ fn run_connector(args: RunArgs) -> Result<()> {
         fuel: args.fuel,
         channel_key: args.channel_key.clone(),
         shared_channel: args.shared_channel,
+        wait_seconds: args.wait,
     };
     let job = JobArgs::resolve(file, flags)?;
-    let runtime = Runtime::new(cache(args.cache_dir.clone(), args.no_cache))?;
+    let runtime = Runtime::new(cache(args.cache_dir.clone(), args.no_cache))?
+        .with_isolation(isolation(args.compile_memory_limit)?);
     let observer = Box::new(ConsoleObserver::new(args.verbose));
     match runner::run(&runtime, &job, observer) {
         Ok(report) => {
@@ -195,7 +247,11 @@ fn run_connector(args: RunArgs) -> Result<()> {
             Ok(())
         }
         Err(failure) => {
-            Err(anyhow::Error::new(failure).context(format!("nothing was written to {}", job.output.display())))
+            let on_disk = match failure.on_disk {
+                OnDisk::Unchanged => format!("{} was not changed", job.output.display()),
+                OnDisk::NothingWritten => format!("no file was written ({} does not exist)", job.output.display()),
+            };
+            Err(anyhow::Error::new(failure).context(on_disk))
         }
     }
 }
@@ -232,18 +288,23 @@ fn print_report(job: &JobArgs, report: &runner::RunReport, verbose: bool) {
     }
 }
 
+/// How long `inspect` lets a connector take to instantiate and answer `info()`.
+const INSPECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn inspect(connector: &Path) -> Result<()> {
-    let runtime = Runtime::new(cache(None, false))?;
+    let runtime = Runtime::new(cache(None, false))?.with_isolation(isolation(None)?);
     let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
-    let loaded = runtime.load(&bytes).context("not a WebAssembly component")?;
+    let limits = Limits { deadline: INSPECT_DEADLINE, ..Limits::default() };
+    // The clock runs from the start: compiling and instantiating count against the deadline.
+    let _clock = runtime.start_clock();
+    let loaded = runtime
+        .load_until(&bytes, std::time::Instant::now() + limits.deadline)
+        .context("not a WebAssembly component")?;
     let (imports, exports) = runtime.describe(&loaded.component);
-    let dir = tempfile_dir()?;
-    let bim = Briefcase::create(&dir.join("inspect.bim"), &RootSubject::named("inspect"))?;
-    let info = runtime.info(&loaded.component, &dir, bim)?;
-    let _ = std::fs::remove_dir_all(&dir);
-    println!("name:        {}", info.name);
-    println!("version:     {}", info.version);
-    println!("description: {}", info.description);
+    let info = runtime.info(&loaded.component, limits).map_err(|e| anyhow::anyhow!("info() failed: {}", e.message))?;
+    println!("name:        {}", itwin_host::runtime::escape(&info.name));
+    println!("version:     {}", itwin_host::runtime::escape(&info.version));
+    println!("description: {}", itwin_host::runtime::escape(&info.description));
     println!("deletion:    {:?}", info.deletion);
     println!("imports:");
     for i in imports {
@@ -254,12 +315,6 @@ fn inspect(connector: &Path) -> Result<()> {
         println!("  {e}");
     }
     Ok(())
-}
-
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("itwin-host-inspect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// Prints the job's log on stderr, and a progress bar when stderr is a terminal.
@@ -292,7 +347,14 @@ impl JobObserver for ConsoleObserver {
             LogLevel::Error => ("error", true),
         };
         if show {
-            let text = format!("{label}: {}", line.message);
+            // Guest text arrives escaped to one line; the prefix says whose it is, so no guest
+            // line starts like the host's own `error:` or `hint:`.
+            let text = match line.source {
+                LogSource::Connector => format!("[connector] {label}: {}", line.message),
+                LogSource::Stdout => format!("[guest stdout] {}", line.message),
+                LogSource::Stderr => format!("[guest stderr] {}", line.message),
+                LogSource::Host => format!("note: {}", line.message),
+            };
             match &self.bar {
                 Some(bar) => bar.println(text),
                 None => eprintln!("{text}"),
@@ -404,11 +466,20 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
         });
     }
     if let Some(failure) = error.downcast_ref::<JobFailure>() {
-        return Some(match failure.phase.as_str() {
-            "load" | "instantiate" => "is it a component built for the itwin:connector@0.1.0 world? `itwin-host inspect` shows what it exports",
-            _ if failure.cause.contains("deadline") => "raise --timeout if the source is that large",
-            _ if failure.cause.contains("memory limit") => "raise --memory-limit if the source needs it",
-            _ => "the iModel is as it was before the run; the error file has the details",
+        let untouched = match failure.on_disk {
+            OnDisk::Unchanged => "the iModel is as it was before the run; the error file has the details",
+            OnDisk::NothingWritten => "no iModel was written; the error file has the details",
+        };
+        return Some(match failure.kind {
+            FailureCause::Load => "is it a component built for the itwin:connector@0.1.0 world? `itwin-host inspect` shows what it exports",
+            FailureCause::Deadline => "raise --timeout if the source is that large",
+            FailureCause::Memory => "raise --memory-limit if the source needs it",
+            FailureCause::Fuel => "raise --fuel if the source needs it",
+            FailureCause::Locked => "wait for the other run to finish, or give --wait SECONDS",
+            FailureCause::Refused => {
+                "the connector asked for something that is not its job's (see the threat model in README.md)"
+            }
+            _ => untouched,
         });
     }
     if error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {

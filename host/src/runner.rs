@@ -5,15 +5,17 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use wasmtime::Store;
 
 use crate::imodel::id64::format as hex;
 use crate::imodel::{Briefcase, RootSubject};
 use crate::job::{DbType, JobArgs};
+use crate::lock::{IModelLock, LockError};
 use crate::runtime::{
-    ConnectorWorld, DeletionMode, GuestOutput, JobObserver, JobState, LogLevel, LogLine, Origin, Runtime, SOURCE_MOUNT,
+    self, ConnectorWorld, Console, DeletionMode, FailureCause, GuestState, JobObserver, JobState, LoadError, Origin,
+    Runtime, MAX_COMPONENT_BYTES, SOURCE_MOUNT,
 };
 use crate::source_mount::SourceMount;
 use crate::sync::{self, Stats, Synchronizer};
@@ -44,75 +46,216 @@ pub struct JobFailure {
     pub connector: String,
     pub phase: String,
     pub cause: String,
+    /// What stopped the job, as the host recorded it.
+    pub kind: FailureCause,
+    /// What is on disk now, truthfully: the iModel is untouched or no file was written.
+    pub on_disk: OnDisk,
 }
 
-/// Runs a job. The briefcase is written only if every phase succeeds.
+/// The state of the target file after a failed run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDisk {
+    /// The file existed and is exactly as before the run.
+    Unchanged,
+    /// There was no file and none was written.
+    NothingWritten,
+}
+
+impl OnDisk {
+    fn of(existed: bool) -> OnDisk {
+        if existed {
+            OnDisk::Unchanged
+        } else {
+            OnDisk::NothingWritten
+        }
+    }
+}
+
+/// Runs a job. The briefcase is written only if every phase succeeds; a new file (and every
+/// snapshot) is written aside and renamed over the target only then.
 pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) -> Result<RunReport, JobFailure> {
+    // The deadline covers the whole job: compiling, instantiating (start functions) and every
+    // phase. The clock ticks from here.
     let started = Instant::now();
+    let deadline = started + args.limits.deadline;
+    let _clock = runtime.start_clock();
     let connector_label = args.connector.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let fail = |phase: &str, cause: anyhow::Error| JobFailure {
+    let existed = args.output.exists();
+    let on_disk = OnDisk::of(existed);
+    let fail = |phase: &str, kind: FailureCause, cause: String| JobFailure {
         connector: connector_label.clone(),
         phase: phase.to_owned(),
-        cause: format!("{cause:#}"),
+        cause,
+        kind,
+        on_disk,
     };
-    let bytes = std::fs::read(&args.connector)
-        .with_context(|| format!("cannot read {}", args.connector.display()))
-        .map_err(|e| fail("load", e))?;
-    let loaded = runtime.load(&bytes).map_err(|e| fail("load", e.context("not a connector component")))?;
-    let bim = open_briefcase(args).map_err(|e| fail("open iModel", e))?;
+    let failed = |failure: JobFailure| {
+        write_error_file(&args.error_file, &failure);
+        failure
+    };
+    // One run per iModel; the lock goes with this process however it ends.
+    let _lock = IModelLock::acquire(&args.output, args.wait).map_err(|e| {
+        let kind = if matches!(e, LockError::Locked { .. }) { FailureCause::Locked } else { FailureCause::Host };
+        failed(fail("open iModel", kind, e.to_string()))
+    })?;
+    let bytes = read_component(&args.connector).map_err(|(kind, e)| failed(fail("load", kind, e)))?;
+    let loaded = runtime.load_until(&bytes, deadline).map_err(|e| {
+        let kind = match e.downcast_ref::<LoadError>() {
+            Some(LoadError::CompileDeadline) => FailureCause::Deadline,
+            Some(LoadError::TooLarge { .. } | LoadError::CompileKilled { .. }) => FailureCause::Limit,
+            _ => FailureCause::Load,
+        };
+        let cause = match kind {
+            FailureCause::Deadline => {
+                format!("deadline of {} s reached (--timeout) while compiling", args.limits.deadline.as_secs())
+            }
+            _ => format!("{e:#}"),
+        };
+        failed(fail("load", kind, cause))
+    })?;
+    let target = Target::new(args, existed);
+    let bim =
+        open_briefcase(args, &target).map_err(|e| failed(fail("open iModel", FailureCause::Host, format!("{e:#}"))))?;
     // The sandbox sees the source alone, not the folder it is in (which may hold the iModel).
-    let mount = SourceMount::new(&args.source)
-        .map_err(|e| fail("open source", anyhow!("cannot mount {} in the sandbox: {e}", args.source.display())))?;
-    let (mut store, world, output) = runtime
-        .instantiate(&loaded.component, mount.path(), bim, observer, args.limits)
-        .map_err(|e| fail("instantiate", e))?;
-    store.data_mut().connector_args = args.connector_args.clone();
-    store.data_mut().source = Some(args.source.clone());
-    let _clock = runtime.start_clock();
-    let mut job =
-        Job { store, world, output, args, forwarded: 0, connector: connector_label.clone(), phases: Vec::new() };
+    let mount = match SourceMount::new(&args.source) {
+        Ok(mount) => mount,
+        Err(e) => {
+            target.discard();
+            return Err(failed(fail(
+                "open source",
+                FailureCause::Host,
+                format!("cannot mount {} in the sandbox: {e}", args.source.display()),
+            )));
+        }
+    };
+    let job = JobState {
+        bim,
+        sync: Synchronizer::new("", ""),
+        connector_args: args.connector_args.clone(),
+        source: Some(args.source.clone()),
+    };
+    let console = Console::new(observer);
+    let store = runtime.store(Some(mount.path()), Some(job), console.clone(), args.limits, deadline);
+    let mut store = match store {
+        Ok(store) => store,
+        Err(e) => {
+            target.discard();
+            return Err(failed(fail("instantiate", FailureCause::Load, format!("{e:#}"))));
+        }
+    };
+    let world = match runtime.instantiate(&mut store, &loaded.component) {
+        Ok(world) => world,
+        Err(e) => {
+            let explained = runtime::explain_instantiation(&store, &e, args.limits);
+            let (kind, cause) = (explained.cause, explained.message);
+            console.finish();
+            abandon(store, &target);
+            return Err(failed(fail("instantiate", kind, cause)));
+        }
+    };
+    let mut job = Job { store, world, console, args, connector: connector_label.clone(), on_disk, phases: Vec::new() };
     match job.phases() {
         Ok(mut report) => {
-            let state = job.store.into_data();
-            state.bim.close().map_err(|e| fail("close iModel", e.into()))?;
+            let data = job.store.into_data().into_job().expect("a run has a job");
+            data.bim.close().map_err(|e| failed(fail("close iModel", FailureCause::Host, e.to_string())))?;
+            target.publish().map_err(|e| failed(fail("close iModel", FailureCause::Host, e)))?;
             report.component_origin = loaded.origin;
             report.component_load = loaded.load_time;
             report.duration = started.elapsed();
             Ok(report)
         }
         Err(failure) => {
-            let _ = job.forward_output();
-            let state = job.store.into_data();
-            let mut bim = state.bim;
-            let _ = bim.rollback();
-            let _ = bim.close();
-            if args.db_type == DbType::Snapshot {
-                let _ = std::fs::remove_file(&args.output);
-            }
-            write_error_file(&args.error_file, &failure);
-            Err(failure)
+            job.console.finish();
+            abandon(job.store, &target);
+            Err(failed(failure))
         }
     }
 }
 
-fn open_briefcase(args: &JobArgs) -> Result<Briefcase> {
+/// Reads the component file, refusing one over the size limit before reading it.
+fn read_component(path: &Path) -> Result<Vec<u8>, (FailureCause, String)> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| (FailureCause::Load, format!("cannot read {}: {e}", path.display())))?
+        .len();
+    if size > MAX_COMPONENT_BYTES {
+        let error = LoadError::TooLarge { size, limit: MAX_COMPONENT_BYTES };
+        return Err((FailureCause::Limit, error.to_string()));
+    }
+    std::fs::read(path).map_err(|e| (FailureCause::Load, format!("cannot read {}: {e}", path.display())))
+}
+
+/// Rolls a failed job back and removes what it wrote aside.
+fn abandon(store: Store<GuestState>, target: &Target) {
+    if let Some(data) = store.into_data().into_job() {
+        let mut bim = data.bim;
+        let _ = bim.rollback();
+        let _ = bim.close();
+    }
+    target.discard();
+}
+
+/// The file a run writes: the target itself (an existing standalone iModel, updated in one
+/// transaction), or a temporary file beside it renamed over it on success (a snapshot, or a new
+/// file), so a failed run never leaves a half-made file or removes the previous one.
+struct Target {
+    output: std::path::PathBuf,
+    aside: Option<std::path::PathBuf>,
+}
+
+impl Target {
+    fn new(args: &JobArgs, existed: bool) -> Target {
+        let aside = (args.db_type == DbType::Snapshot || !existed).then(|| {
+            let name = args.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            args.output.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+        });
+        Target { output: args.output.clone(), aside }
+    }
+
+    /// The file to open or create.
+    fn path(&self) -> &Path {
+        self.aside.as_deref().unwrap_or(&self.output)
+    }
+
+    /// Moves the finished file into place.
+    fn publish(&self) -> Result<(), String> {
+        let Some(aside) = &self.aside else { return Ok(()) };
+        std::fs::rename(aside, &self.output).map_err(|e| {
+            self.discard();
+            format!("cannot move the new iModel to {}: {e}", self.output.display())
+        })
+    }
+
+    /// Removes the file written aside (and SQLite's companions), if any.
+    fn discard(&self) {
+        if let Some(aside) = &self.aside {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut path = aside.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+fn open_briefcase(args: &JobArgs, target: &Target) -> Result<Briefcase> {
     let root = RootSubject::named(
         &args.output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "iModel".into()),
     );
-    let mut bim = match args.db_type {
-        DbType::Snapshot => {
-            // A snapshot is always a fresh file: every document is new, nothing is deleted.
-            if args.output.exists() {
-                std::fs::remove_file(&args.output)
-                    .with_context(|| format!("cannot replace {}", args.output.display()))?;
-            }
-            Briefcase::create(&args.output, &root)?
-        }
-        DbType::Standalone if args.output.exists() => Briefcase::open(&args.output)?,
-        DbType::Standalone => Briefcase::create(&args.output, &root)?,
-    };
-    bim.begin()?;
-    Ok(bim)
+    // A snapshot is always a fresh file: every document is new, nothing is deleted. It is made
+    // aside, so the previous snapshot stays until this one is complete.
+    target.discard();
+    let opened = (|| -> Result<Briefcase> {
+        let mut bim = match args.db_type {
+            DbType::Standalone if target.aside.is_none() => Briefcase::open(target.path())?,
+            DbType::Snapshot | DbType::Standalone => Briefcase::create(target.path(), &root)?,
+        };
+        bim.begin()?;
+        Ok(bim)
+    })();
+    if opened.is_err() {
+        target.discard();
+    }
+    opened
 }
 
 /// The framework's error file: `{id, message, description, extendedData}`.
@@ -121,7 +264,7 @@ fn write_error_file(path: &Path, failure: &JobFailure) {
         "id": failure.connector,
         "message": "Failure",
         "description": failure.to_string(),
-        "extendedData": { "phase": failure.phase, "cause": failure.cause },
+        "extendedData": { "phase": failure.phase, "cause": failure.cause, "causeKind": failure.kind },
     });
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(dir);
@@ -130,12 +273,12 @@ fn write_error_file(path: &Path, failure: &JobFailure) {
 }
 
 struct Job<'a> {
-    store: Store<JobState>,
+    store: Store<GuestState>,
     world: ConnectorWorld,
-    output: GuestOutput,
+    console: Console,
     args: &'a JobArgs,
-    forwarded: usize,
     connector: String,
+    on_disk: OnDisk,
     phases: Vec<(&'static str, Duration)>,
 }
 
@@ -143,7 +286,7 @@ impl Job<'_> {
     fn phases(&mut self) -> Result<RunReport, JobFailure> {
         let info = self.call("info", |w, s| w.itwin_connector_connector().call_info(s).map(Ok))?;
         self.connector = info.name.clone();
-        self.store.data_mut().sync = Synchronizer::new(&info.name, &info.version);
+        self.store.data_mut().job_mut().expect("a run has a job").sync = Synchronizer::new(&info.name, &info.version);
         // Connectors send source coordinates; the synchronizer shifts them by the global origin.
         self.host("read global origin", |s| {
             let origin = s.bim.spatial_frame()?.global_origin;
@@ -210,8 +353,9 @@ impl Job<'_> {
             })?;
         }
         self.host("commit", |s| Ok(s.bim.commit()?))?;
-        self.forward_output().ok();
-        let state = self.store.data();
+        self.forward_output();
+        let started = self.store.data().started();
+        let state = self.store.data_mut().job_mut().expect("a run has a job");
         Ok(RunReport {
             connector: info.name,
             connector_version: info.version,
@@ -220,7 +364,7 @@ impl Job<'_> {
             unmapped: self.args.unmap,
             component_origin: Origin::Compiled,
             component_load: Duration::ZERO,
-            duration: state.started.elapsed(),
+            duration: started.elapsed(),
             phases: std::mem::take(&mut self.phases),
         })
     }
@@ -229,87 +373,64 @@ impl Job<'_> {
     fn call<T>(
         &mut self,
         phase: &'static str,
-        f: impl FnOnce(&ConnectorWorld, &mut Store<JobState>) -> wasmtime::Result<Result<T, String>>,
+        f: impl FnOnce(&ConnectorWorld, &mut Store<GuestState>) -> wasmtime::Result<Result<T, String>>,
     ) -> Result<T, JobFailure> {
-        self.store.data_mut().phase = phase;
+        self.store.data_mut().set_phase(phase);
         let started = Instant::now();
         let result = f(&self.world, &mut self.store);
         self.phases.push((phase, started.elapsed()));
-        self.forward_output().ok();
         match result {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(message)) => Err(self.failure(phase, format!("the connector returned an error: {message}"))),
+            Ok(Err(message)) => Err(self.failure(
+                phase,
+                FailureCause::GuestError,
+                format!("the connector returned an error: {}", runtime::escape(&message)),
+            )),
             Err(trap) => {
-                let cause = self.explain_trap(&trap);
-                Err(self.failure(phase, cause))
+                let explained = self.explain_trap(&trap);
+                Err(self.failure(phase, explained.cause, explained.message))
             }
         }
     }
 
-    /// A host step between lifecycle calls.
+    /// A host step between lifecycle calls; it starts only while the deadline has not passed.
     fn host<T>(
         &mut self,
         phase: &'static str,
         f: impl FnOnce(&mut JobState) -> Result<T, sync::SyncError>,
     ) -> Result<T, JobFailure> {
+        if self.store.data_mut().check_deadline().is_err() {
+            let cause = format!("deadline of {} s reached (--timeout)", self.args.limits.deadline.as_secs());
+            return Err(self.failure(phase, FailureCause::Deadline, cause));
+        }
         let started = Instant::now();
-        let result = f(self.store.data_mut()).map_err(|e| self.failure(phase, e.to_string()));
+        let state = self.store.data_mut().job_mut().expect("a run has a job");
+        let result = f(state).map_err(|e| {
+            let kind = match e {
+                sync::SyncError::OverBudget(_) => FailureCause::Limit,
+                ref e if e.is_host_failure() => FailureCause::Host,
+                _ => FailureCause::Refused,
+            };
+            self.failure(phase, kind, e.to_string())
+        });
         self.phases.push((phase, started.elapsed()));
         result
     }
 
-    fn failure(&self, phase: &str, cause: String) -> JobFailure {
-        JobFailure { connector: self.connector.clone(), phase: phase.to_owned(), cause }
+    fn failure(&self, phase: &str, kind: FailureCause, cause: String) -> JobFailure {
+        JobFailure { connector: self.connector.clone(), phase: phase.to_owned(), cause, kind, on_disk: self.on_disk }
     }
 
-    /// Turns a trap into what happened, in the user's terms.
-    fn explain_trap(&self, error: &wasmtime::Error) -> String {
-        if let Some(failure) = &self.store.data().host_failure {
-            return format!("host failure: {failure}");
-        }
-        let limits = self.args.limits;
-        let text = format!("{error:?}");
-        match error.downcast_ref::<wasmtime::Trap>() {
-            Some(wasmtime::Trap::Interrupt) => {
-                return format!("deadline of {} s reached (--timeout)", limits.deadline.as_secs())
-            }
-            Some(wasmtime::Trap::OutOfFuel) => {
-                return format!("fuel limit of {} reached (--fuel)", limits.fuel.unwrap_or(u64::MAX))
-            }
-            _ => {}
-        }
-        if text.contains("growing memory") || text.contains("memory size") || text.contains("memory allocation") {
-            return format!("memory limit of {} MiB reached (--memory-limit)", limits.memory >> 20);
-        }
-        let trap = match error.downcast_ref::<wasmtime::Trap>() {
-            Some(trap) => trap.to_string(),
-            None => error.root_cause().to_string(),
-        };
-        // A Rust panic prints its location and message to stderr before trapping: name them.
-        let stderr: Vec<String> =
-            self.output.lines().into_iter().filter(|(is_err, _)| *is_err).map(|(_, l)| l).collect();
-        let panic = stderr.iter().rposition(|l| l.contains("panicked at")).map(|i| {
-            let at = stderr[i].split("panicked at ").nth(1).unwrap_or_default().trim_end_matches(':');
-            let message = stderr.get(i + 1).map(String::as_str).unwrap_or_default();
-            format!(" (panicked at {at}: {message})")
-        });
-        format!("trap: {trap}{}", panic.unwrap_or_default())
+    /// Turns a trap into what happened, in the user's terms: the cause is the one the limiter,
+    /// the clock or a host call recorded in the store, or wasmtime's trap code.
+    fn explain_trap(&self, error: &wasmtime::Error) -> runtime::Explained {
+        runtime::explain(&self.store, error, self.args.limits)
     }
 
-    /// Sends what the guest printed since the last call to the log.
-    fn forward_output(&mut self) -> Result<()> {
-        let lines = self.output.lines();
-        let new: Vec<(bool, String)> = lines.into_iter().skip(self.forwarded).collect();
-        self.forwarded += new.len();
-        let state = self.store.data_mut();
-        for (is_err, line) in new {
-            let level = if is_err { LogLevel::Warn } else { LogLevel::Info };
-            state.observer.log(&LogLine {
-                level,
-                message: format!("[guest {}] {line}", if is_err { "stderr" } else { "stdout" }),
-            });
-        }
-        Ok(())
+    /// Ends the guest's output: unfinished lines and the dropped-bytes note go to the log
+    /// (complete lines went as they were written).
+    fn forward_output(&mut self) {
+        self.console.finish();
     }
 }
 
@@ -350,14 +471,12 @@ fn relate_config_to_documents(state: &mut JobState, config: i64) -> Result<(), s
 /// RepositoryLinks and ExternalSources, and the config link if no other source still uses it.
 fn unmap(state: &mut JobState, subject: i64, config: i64) -> Result<(), sync::SyncError> {
     state.sync.delete_tracked_subtree(&mut state.bim, subject)?;
-    let documents: Vec<sync::DocumentRecord> = state.sync.documents().collect();
-    for doc in documents {
-        for source in
-            state.bim.find_elements_by_navigation("BisCore:ExternalSource", "repository", doc.repository_link)?
-        {
+    // Every document the job owns, also those the connector did not record in this run.
+    for link in state.sync.owned_document_links(&mut state.bim)? {
+        for source in state.bim.find_elements_by_navigation("BisCore:ExternalSource", "repository", link)? {
             state.sync.delete_tracked_subtree(&mut state.bim, source)?;
         }
-        state.sync.delete_tracked_subtree(&mut state.bim, doc.repository_link)?;
+        state.sync.delete_tracked_subtree(&mut state.bim, link)?;
     }
     let still_used = state.bim.connection().query_row(
         "SELECT count(*) FROM bis_ElementRefersToElements r JOIN ec_Class c ON c.Id = r.ECClassId \

@@ -11,8 +11,6 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct SourceMount {
     dir: tempfile::TempDir,
-    /// Whether the source had to be copied (no hard link possible).
-    pub copied: bool,
 }
 
 impl SourceMount {
@@ -30,12 +28,12 @@ impl SourceMount {
             [tempfile::Builder::new().prefix(".itwin-host-source-").tempdir_in(beside), tempfile::tempdir()];
         for dir in candidates.into_iter().flatten() {
             if std::fs::hard_link(source, dir.path().join(name)).is_ok() {
-                return Ok(SourceMount { dir, copied: false });
+                return Ok(SourceMount { dir });
             }
         }
         let dir = tempfile::tempdir()?;
         std::fs::copy(source, dir.path().join(name))?;
-        Ok(SourceMount { dir, copied: true })
+        Ok(SourceMount { dir })
     }
 
     /// The folder to mount.
@@ -58,7 +56,6 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(mount.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("site.json")]);
         assert_eq!(std::fs::read(mount.path().join("site.json")).unwrap(), b"{}");
-        assert!(!mount.copied);
         let path = mount.path().to_owned();
         drop(mount);
         assert!(!path.exists());

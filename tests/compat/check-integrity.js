@@ -1,44 +1,45 @@
 "use strict";
-// Usage: node check-integrity.js <file.bim>...   (no arguments: one path per line on stdin)
-// Opens each iModel with iTwin.js and runs the ECDb integrity checks and SQLite's
-// foreign_key_check (lib.js integrityChecks). Prints one JSON line per file, as soon as it is
-// checked: {"path", "ok", "elements", "failed": [{"check", "rows" | "error"}]} or
-// {"path", "ok": false, "error"} when it does not open. Exits 1 if any file failed.
-// Files are opened for writing: a file left by a killed writer has a hot WAL, which a read-only
-// open cannot recover. So pass copies (with their -wal) if the originals must stay untouched.
-// Reading paths from stdin lets a caller stream files in while it makes them, in one process.
+// Usage: node check-integrity.js <file.bim>...   (no files: one path a line on stdin)
+// Opens each iModel read-only with the official iTwin.js backend and runs the ECDb integrity
+// checks and SQLite's foreign_key_check (lib.js integrityChecks). One process for many files:
+// the backend's startup costs more than the checks. Reading paths from stdin lets a caller hand
+// files over while it makes them.
+// Per file, in order: "elements <file> <n>" (the element count iTwin.js sees, once it opened),
+// then "ok <file>" or "FAIL <file>: <check>: <why>" (one line per failed check, or one when the
+// file does not open); exits 1 if any failed.
+// A file a killed writer left may have a hot WAL: the read-only open reads its committed
+// transactions (SQLite builds the -shm index beside it, so its folder must be writable).
 const readline = require("readline");
 const { StandaloneDb } = require("@itwin/core-backend");
 const { OpenMode } = require("@itwin/core-bentley");
 const { run, query, integrityChecks } = require("./lib");
 
-async function checkFile(file) {
+async function problems(file) {
   let db;
   try {
-    db = StandaloneDb.openFile(file, OpenMode.ReadWrite);
+    db = StandaloneDb.openFile(file, OpenMode.Readonly);
   } catch (err) {
-    return { path: file, ok: false, error: `open: ${err instanceof Error ? err.message : String(err)}` };
+    return [`open: ${err instanceof Error ? err.message : String(err)}`];
   }
+  const found = [];
   try {
-    const failed = [];
+    const [[elements]] = await query(db, "SELECT COUNT(*) FROM bis.Element");
+    console.log(`elements ${file} ${elements}`);
     for (const { name, run: runCheck } of integrityChecks(db)) {
       try {
         const rows = await runCheck();
-        if (rows.length) failed.push({ check: name, rows: rows.slice(0, 5) });
+        if (rows.length) found.push(`${name}: ${rows.length} problem row(s): ${JSON.stringify(rows.slice(0, 3))}`);
       } catch (err) {
-        failed.push({ check: name, error: err instanceof Error ? err.message : String(err) });
+        found.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    // The element count as iTwin.js sees it: the caller compares it with the content it expects,
-    // which proves the WAL's committed transactions were read.
-    const [[elements]] = await query(db, "SELECT COUNT(*) FROM bis.Element");
-    return { path: file, ok: failed.length === 0, elements, failed };
   } finally {
     db.close();
   }
+  return found;
 }
 
-async function* paths() {
+async function* files() {
   const args = process.argv.slice(2);
   if (args.length) {
     yield* args;
@@ -49,11 +50,12 @@ async function* paths() {
 }
 
 run(async () => {
-  let bad = 0;
-  for await (const file of paths()) {
-    const result = await checkFile(file);
-    if (!result.ok) bad++;
-    console.log(JSON.stringify(result));
+  let failed = 0;
+  for await (const file of files()) {
+    const found = await problems(file);
+    if (found.length === 0) console.log(`ok ${file}`);
+    for (const p of found) console.log(`FAIL ${file}: ${p}`.replace(/\s*\n\s*/g, " "));
+    if (found.length) failed++;
   }
-  return bad ? 1 : 0;
+  return failed ? 1 : 0;
 });

@@ -8,6 +8,11 @@
 
 mod bindings;
 mod cache;
+mod caps;
+mod clock;
+mod compile;
+mod limiter;
+mod output;
 mod state;
 
 use std::path::Path;
@@ -16,31 +21,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimitsBuilder};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 pub use bindings::{ConnectorInfo, ConnectorWorld, DeletionMode, LogLevel};
 pub use cache::{ComponentCache, Origin};
-pub use state::{JobObserver, JobState, LogLine};
-
-use crate::imodel::Briefcase;
-use crate::sync::Synchronizer;
+pub use caps::{MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
+pub use limiter::{MemoryLimitReached, TotalLimiter};
+pub use output::{escape, Console, OUTPUT_BUDGET};
+pub use state::{FailureCause, GuestState, JobObserver, JobState, LogLine, LogSource};
 
 /// Where the source's folder appears inside the sandbox.
 pub const SOURCE_MOUNT: &str = "/source";
 /// How often the deadline clock ticks.
 const TICK: Duration = Duration::from_millis(10);
-/// Bytes of guest stdout/stderr kept per job.
-const OUTPUT_CAPACITY: usize = 1 << 20;
 
 /// Resource limits of one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest linear memory a guest may grow to, in bytes.
+    /// Bytes all linear memories and tables of the job's store may use together.
     pub memory: usize,
-    /// Wall-clock time the guest may run for the whole job.
+    /// Wall-clock time for the whole job, compiling and instantiating included.
     pub deadline: Duration,
     /// Instruction budget (wasmtime fuel); `None` = unlimited.
     pub fuel: Option<u64>,
@@ -55,8 +58,9 @@ impl Default for Limits {
 /// The engine, linker and cache shared by the jobs of a process.
 pub struct Runtime {
     engine: Engine,
-    linker: Linker<JobState>,
+    linker: Linker<GuestState>,
     cache: ComponentCache,
+    isolation: CompileIsolation,
 }
 
 /// A loaded connector and how long loading took.
@@ -66,24 +70,67 @@ pub struct LoadedComponent {
     pub load_time: Duration,
 }
 
+/// The engine configuration; the compiler child must use the very same one.
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true).epoch_interruption(true).consume_fuel(true);
+    config
+}
+
+fn engine() -> Result<Engine> {
+    Engine::new(&engine_config()).map_err(anyhow::Error::from).context("cannot start the WebAssembly engine")
+}
+
+/// The compiler child's work (`itwin-host __compile`): compiles `input` for the runtime's engine
+/// configuration into `out`.
+pub fn compile_component_file(input: &[u8], out: &Path) -> Result<()> {
+    compile::compile_to_file(&engine()?, input, out)
+}
+
+/// Why a guest call failed, in the user's terms, with the cause recorded by the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    pub cause: FailureCause,
+    pub message: String,
+}
+
 impl Runtime {
+    /// A runtime compiling in this process; see [`Runtime::with_isolation`].
     pub fn new(cache: ComponentCache) -> Result<Self> {
-        let mut config = Config::new();
-        config.wasm_component_model(true).epoch_interruption(true).consume_fuel(true);
-        let engine =
-            Engine::new(&config).map_err(anyhow::Error::from).context("cannot start the WebAssembly engine")?;
-        let mut linker: Linker<JobState> = Linker::new(&engine);
+        let engine = engine()?;
+        let mut linker: Linker<GuestState> = Linker::new(&engine);
         // WASI p2 is always linked (componentize-py and -js guests import it), with everything
         // denied in each job's context.
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // Then its monotonic clock is replaced by one whose timers end at the job's deadline.
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<GuestState, clock::DeadlineClock>(
+            &mut linker,
+            GuestState::deadline_clock,
+        )?;
+        linker.allow_shadowing(false);
         ConnectorWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-        Ok(Runtime { engine, linker, cache })
+        Ok(Runtime { engine, linker, cache, isolation: CompileIsolation::InProcess })
     }
 
-    /// Loads (compiling or from the cache) a connector component from its bytes.
+    /// Where components are compiled (the CLI compiles in a bounded child process).
+    pub fn with_isolation(mut self, isolation: CompileIsolation) -> Self {
+        self.isolation = isolation;
+        self
+    }
+
+    /// Loads (compiling or from the cache) a connector component, with no deadline.
     pub fn load(&self, bytes: &[u8]) -> Result<LoadedComponent> {
+        self.load_until(bytes, Instant::now() + Duration::from_secs(365 * 24 * 3600))
+    }
+
+    /// Loads a connector component; a compile in a child process is killed at `deadline`.
+    pub fn load_until(&self, bytes: &[u8], deadline: Instant) -> Result<LoadedComponent> {
         let start = Instant::now();
-        let (component, origin) = self.cache.load(&self.engine, bytes)?;
+        if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+            return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_COMPONENT_BYTES }.into());
+        }
+        let (component, origin) = self.cache.load(&self.engine, bytes, &self.isolation, deadline)?;
         Ok(LoadedComponent { component, origin, load_time: start.elapsed() })
     }
 
@@ -95,66 +142,66 @@ impl Runtime {
         (imports, exports)
     }
 
-    /// A fresh sandboxed store for one job, holding the briefcase, and the instantiated connector.
-    pub fn instantiate(
+    /// A fresh sandboxed store: no sockets, environment or arguments; `source_dir` (if any)
+    /// read-only at `/source`; guest output into `console`; memory, fuel and `deadline` armed.
+    pub fn store(
         &self,
-        component: &Component,
-        source_dir: &Path,
-        bim: Briefcase,
-        observer: Box<dyn JobObserver>,
+        source_dir: Option<&Path>,
+        job: Option<JobState>,
+        console: Console,
         limits: Limits,
-    ) -> Result<(Store<JobState>, ConnectorWorld, GuestOutput)> {
-        let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
-        let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        deadline: Instant,
+    ) -> Result<Store<GuestState>> {
         let mut wasi = WasiCtxBuilder::new();
-        wasi.stdout(stdout.clone())
-            .stderr(stderr.clone())
+        wasi.stdout(console.stream(false))
+            .stderr(console.stream(true))
             .allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .preopened_dir(source_dir, SOURCE_MOUNT, FsPerms::ReadOnly)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot open the source folder {}", source_dir.display()))?;
-        let state = JobState {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory)
-                .instances(16)
-                .tables(16)
-                .memories(16)
-                .trap_on_grow_failure(true)
-                .build(),
-            bim,
-            sync: Synchronizer::new("", ""),
-            phase: "instantiate",
-            connector_args: serde_json::json!({}),
-            source: None,
-            observer,
-            host_failure: None,
-            started: Instant::now(),
-        };
+            .allow_ip_name_lookup(false);
+        if let Some(dir) = source_dir {
+            wasi.preopened_dir(dir, SOURCE_MOUNT, FsPerms::ReadOnly)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("cannot open the source folder {}", dir.display()))?;
+        }
+        let state = GuestState::new(wasi.build(), limits.memory, console, deadline, job);
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| s.limiter());
         store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
-        let ticks = (limits.deadline.as_millis() / TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        let world = ConnectorWorld::instantiate(&mut store, component, &self.linker)?;
-        Ok((store, world, GuestOutput { stdout, stderr }))
+        // Each tick the clock checks the wall-clock deadline itself: the trap it raises carries
+        // the cause, and no tick count can drift from the deadline.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            ctx.data_mut().check_deadline()?;
+            Ok(UpdateDeadline::Continue(1))
+        });
+        Ok(store)
     }
 
-    /// Instantiates a connector in a throw-away job and returns its `info()`.
-    pub fn info(&self, component: &Component, scratch_dir: &Path, bim: Briefcase) -> Result<ConnectorInfo> {
+    /// Instantiates the connector in `store` (its start functions run under the deadline).
+    pub fn instantiate(
+        &self,
+        store: &mut Store<GuestState>,
+        component: &Component,
+    ) -> wasmtime::Result<ConnectorWorld> {
+        store.data_mut().set_phase("instantiate");
+        ConnectorWorld::instantiate(store, component, &self.linker)
+    }
+
+    /// Instantiates a connector without a job (no iModel, no source) and returns its `info()`.
+    /// The epoch clock must be running (see [`Runtime::start_clock`]).
+    pub fn info(&self, component: &Component, limits: Limits) -> Result<ConnectorInfo, Explained> {
         struct Quiet;
         impl JobObserver for Quiet {
             fn log(&mut self, _: &LogLine) {}
             fn progress(&mut self, _: &str, _: u64, _: Option<u64>) {}
         }
-        let (mut store, world, _) =
-            self.instantiate(component, scratch_dir, bim, Box::new(Quiet), Limits::default())?;
-        let _clock = self.start_clock();
-        Ok(world.itwin_connector_connector().call_info(&mut store)?)
+        let deadline = Instant::now() + limits.deadline;
+        let mut store = self
+            .store(None, None, Console::new(Box::new(Quiet)), limits, deadline)
+            .map_err(|e| Explained { cause: FailureCause::Load, message: format!("{e:#}") })?;
+        let world = self.instantiate(&mut store, component).map_err(|e| explain_instantiation(&store, &e, limits))?;
+        store.data_mut().set_phase("info");
+        world.itwin_connector_connector().call_info(&mut store).map_err(|e| explain(&store, &e, limits))
     }
 
     /// Ticks the engine's epoch until the returned guard is dropped: the wall-clock deadline.
@@ -175,22 +222,52 @@ impl Runtime {
     }
 }
 
-/// The guest's captured stdout and stderr.
-pub struct GuestOutput {
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+/// Like [`explain`], for a failed instantiation: an error that is no trap (a missing import or
+/// export) means the component is not a connector.
+pub fn explain_instantiation(store: &Store<GuestState>, error: &wasmtime::Error, limits: Limits) -> Explained {
+    let explained = explain(store, error, limits);
+    if explained.cause == FailureCause::Trap && error.downcast_ref::<wasmtime::Trap>().is_none() {
+        return Explained { cause: FailureCause::Load, message: format!("not a connector component: {error:#}") };
+    }
+    explained
 }
 
-impl GuestOutput {
-    /// Everything the guest printed so far, stdout then stderr, as lines.
-    pub fn lines(&self) -> Vec<(bool, String)> {
-        let mut out = Vec::new();
-        for (is_err, pipe) in [(false, &self.stdout), (true, &self.stderr)] {
-            let text = String::from_utf8_lossy(&pipe.contents()).into_owned();
-            out.extend(text.lines().map(|l| (is_err, l.to_owned())));
+/// Turns a failed guest call into its cause and the user's one-line message. The cause comes
+/// from the store (limiter, clock, host calls) or from wasmtime's typed trap codes.
+pub fn explain(store: &Store<GuestState>, error: &wasmtime::Error, limits: Limits) -> Explained {
+    let state = store.data();
+    let recorded = state.cause().or_else(|| match error.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => Some(FailureCause::Fuel),
+        // Without our callback an epoch interrupt is the only kind there is; kept for safety.
+        Some(wasmtime::Trap::Interrupt) => Some(FailureCause::Deadline),
+        _ => None,
+    });
+    let stop = state.stop_message().unwrap_or_default();
+    let message = match recorded {
+        Some(FailureCause::Deadline) => format!("deadline of {} s reached (--timeout)", limits.deadline.as_secs()),
+        Some(FailureCause::Fuel) => format!("fuel limit of {} reached (--fuel)", limits.fuel.unwrap_or(u64::MAX)),
+        Some(FailureCause::Memory) => format!("memory limit of {} MiB reached (--memory-limit)", limits.memory >> 20),
+        Some(FailureCause::Host) => format!("host failure: {stop}"),
+        Some(FailureCause::Limit) => format!("refused by the host: {stop}"),
+        _ => {
+            let trap = match error.downcast_ref::<wasmtime::Trap>() {
+                Some(trap) => trap.to_string(),
+                None => error.root_cause().to_string(),
+            };
+            // A Rust panic prints its location and message to stderr before trapping: name them.
+            let stderr = state.console().stderr_tail();
+            let panic = stderr.iter().rposition(|l| l.contains("panicked at")).map(|i| {
+                let at = stderr[i].split("panicked at ").nth(1).unwrap_or_default().trim_end_matches(':');
+                let message = stderr.get(i + 1).map(String::as_str).unwrap_or_default();
+                format!(" (panicked at {at}: {message})")
+            });
+            return Explained {
+                cause: FailureCause::Trap,
+                message: format!("trap: {trap}{}", panic.unwrap_or_default()),
+            };
         }
-        out
-    }
+    };
+    Explained { cause: recorded.expect("matched above"), message }
 }
 
 /// Stops the epoch clock when dropped.
@@ -205,5 +282,70 @@ impl Drop for Clock {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+    impl JobObserver for Quiet {
+        fn log(&mut self, _: &LogLine) {}
+        fn progress(&mut self, _: &str, _: u64, _: Option<u64>) {}
+    }
+
+    /// A component whose core start function never returns. (A connector world component
+    /// would need every export typed; the start function runs before any export is used, so
+    /// this tests the store and linker the world's instantiation goes through.)
+    const LOOPING_START: &str = r#"(component
+        (core module $m (func $spin (loop $l (br $l))) (start $spin))
+        (core instance (instantiate $m)))"#;
+
+    #[test]
+    fn a_looping_start_function_stops_at_the_deadline() {
+        let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
+        let loaded = runtime.load(LOOPING_START.as_bytes()).unwrap();
+        let limits = Limits { deadline: Duration::from_secs(1), ..Limits::default() };
+        let started = Instant::now();
+        let _clock = runtime.start_clock();
+        let mut store =
+            runtime.store(None, None, Console::new(Box::new(Quiet)), limits, started + limits.deadline).unwrap();
+        let error = runtime.linker.instantiate(&mut store, &loaded.component).map(|_| ()).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(20), "the deadline did not stop the start function");
+        let explained = explain(&store, &error, limits);
+        assert_eq!(explained.cause, FailureCause::Deadline, "{error:?}");
+        assert_eq!(explained.message, "deadline of 1 s reached (--timeout)");
+    }
+
+    #[test]
+    fn a_deadline_in_the_past_stops_the_start_function_at_once() {
+        let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
+        let loaded = runtime.load(LOOPING_START.as_bytes()).unwrap();
+        let _clock = runtime.start_clock();
+        let limits = Limits::default();
+        let mut store = runtime.store(None, None, Console::new(Box::new(Quiet)), limits, Instant::now()).unwrap();
+        let error = runtime.linker.instantiate(&mut store, &loaded.component).map(|_| ()).unwrap_err();
+        assert_eq!(explain(&store, &error, limits).cause, FailureCause::Deadline);
+    }
+
+    /// Without an iModel (as for `inspect`), a store still instantiates components; a component
+    /// that is not a connector gives a load-type error, not a panic.
+    #[test]
+    fn info_needs_no_imodel_and_refuses_a_non_connector_cleanly() {
+        let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
+        let loaded = runtime.load(b"(component)").unwrap();
+        let _clock = runtime.start_clock();
+        let error = runtime.info(&loaded.component, Limits::default()).unwrap_err();
+        assert_eq!(error.cause, FailureCause::Load, "{error:?}");
+        assert!(error.message.contains("itwin:connector"), "{}", error.message);
+    }
+
+    #[test]
+    fn components_over_the_size_limit_are_refused_before_compiling() {
+        let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
+        let bytes = vec![0u8; MAX_COMPONENT_BYTES as usize + 1];
+        let error = runtime.load(&bytes).err().expect("refused");
+        assert!(matches!(error.downcast_ref::<LoadError>(), Some(LoadError::TooLarge { .. })), "{error:#}");
     }
 }

@@ -45,6 +45,21 @@ impl Synchronizer {
                 let state = if unchanged { ItemState::Unchanged } else { ItemState::Changed };
                 let owner = document_owner(aspect.json_properties.as_deref());
                 self.check_document_owner(&doc.docid, owner)?;
+                // Before the job subject is known, a document of another connector's job is
+                // refused at once; one of this connector's other jobs when the subject is found.
+                if let (0, Some(owner)) = (self.job_subject, owner) {
+                    let connector = bim
+                        .element_props(owner)?
+                        .and_then(|p| p.pointer("/jsonProperties/Subject/Job/Bridge").cloned())
+                        .and_then(|b| b.as_str().map(str::to_owned));
+                    if connector.as_deref() != Some(self.connector_name.as_str()) {
+                        return Err(SyncError::OutOfScope(format!(
+                            "document {:?} belongs to another connector's job (job subject {}): a document is recorded by one job only",
+                            doc.docid,
+                            hex(owner)
+                        )));
+                    }
+                }
                 // The link's url and label change only when the job succeeds (and so only once
                 // the document is known to be this job's): see `finish_documents`.
                 let link_update = (state == ItemState::Changed).then(|| {
@@ -96,6 +111,20 @@ impl Synchronizer {
             },
         );
         Ok(record)
+    }
+
+    /// The RepositoryLinks of every document this job owns, recorded this run or not: what an
+    /// unmap removes besides the job subject's tree.
+    pub fn owned_document_links(&self, bim: &mut Briefcase) -> Result<Vec<i64>, SyncError> {
+        let mut links: Vec<i64> = self.documents().map(|d| d.repository_link).collect();
+        for aspect in bim.external_source_aspects_in_scope(REPOSITORY, DOCUMENT_KIND)? {
+            if self.job_subject != 0 && document_owner(aspect.json_properties.as_deref()) == Some(self.job_subject) {
+                links.push(aspect.element_id);
+            }
+        }
+        links.sort_unstable();
+        links.dedup();
+        Ok(links)
     }
 
     /// The documents recorded this run.

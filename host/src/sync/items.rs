@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::{parse_id, ChangeResult, ItemState, SourceItem, SyncError, Synchronizer, DEFAULT_KIND};
+use super::{parse_id, ChangeResult, ItemState, SourceItem, SyncError, Synchronizer, DEFAULT_KIND, MAX_DETECTED_NEW};
 use crate::imodel::id64::{self, format as hex};
 use crate::imodel::{Briefcase, CodeScopeType, ExternalSourceAspectRow};
 
@@ -107,8 +107,12 @@ impl Synchronizer {
                 None => bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next(),
             };
             let Some(aspect) = aspect else {
-                let by_scope = self.detected_new.entry(item.kind.clone()).or_default();
-                by_scope.entry(item.scope).or_default().insert(item.id.clone());
+                if self.detected_new_count < MAX_DETECTED_NEW {
+                    let by_scope = self.detected_new.entry(item.kind.clone()).or_default();
+                    if by_scope.entry(item.scope).or_default().insert(item.id.clone()) {
+                        self.detected_new_count += 1;
+                    }
+                }
                 out.push(ChangeResult { state: ItemState::New, element_id: None });
                 continue;
             };
@@ -215,7 +219,9 @@ impl Synchronizer {
                     return Err(e.into());
                 }
                 if let Some(ids) = self.detected_new.get_mut(&item.kind).and_then(|s| s.get_mut(&item.scope)) {
-                    ids.remove(&item.id);
+                    if ids.remove(&item.id) {
+                        self.detected_new_count -= 1;
+                    }
                 }
                 id
             }

@@ -84,6 +84,13 @@ pub enum DeletionMode {
     None,
 }
 
+/// The most elements a connector may mark seen in one job: the deletion step must remember each
+/// (about 20 bytes of host memory an id, so ~400 MB at the limit).
+pub const MAX_SEEN_ELEMENTS: usize = 20_000_000;
+/// The most items change detection remembers as new (sparing their write a second lookup);
+/// beyond it they are simply looked up again, so host memory stays bounded.
+const MAX_DETECTED_NEW: usize = 1_000_000;
+
 /// The aspect kind of a document's RepositoryLink, as the framework writes it.
 pub const DOCUMENT_KIND: &str = "DocumentWithBeGuid";
 /// The aspect kind of items that do not name one.
@@ -116,6 +123,10 @@ pub struct Synchronizer {
     /// make such a key tracked, and it takes the key out when it does.
     /// Kind → scope → identifiers, so that lookups borrow the item's strings.
     detected_new: HashMap<String, HashMap<i64, HashSet<String>>>,
+    /// How many identifiers `detected_new` holds (at most [`MAX_DETECTED_NEW`]).
+    detected_new_count: usize,
+    /// [`MAX_SEEN_ELEMENTS`], smaller in tests.
+    seen_budget: usize,
     /// Which tree elements belong to (see `scope`).
     scope: scope::ScopeCache,
     /// How the connector's coordinates become the iModel's (units, global origin).
@@ -137,6 +148,8 @@ impl Synchronizer {
             seen_elements: HashSet::new(),
             seen_aspects: HashSet::new(),
             detected_new: HashMap::new(),
+            detected_new_count: 0,
+            seen_budget: MAX_SEEN_ELEMENTS,
             scope: scope::ScopeCache::default(),
             frame: SourceFrame::default(),
             spatial_models: HashMap::new(),
@@ -160,6 +173,22 @@ impl Synchronizer {
         if self.seen_elements.insert(id) {
             self.stats.seen += 1;
         }
+    }
+
+    /// [`Synchronizer::on_element_seen`] for the connector's own requests, which are bounded:
+    /// more than [`MAX_SEEN_ELEMENTS`] fails the job rather than the host.
+    ///
+    /// # Errors
+    /// [`SyncError::OverBudget`] past the limit.
+    pub fn mark_seen(&mut self, id: i64) -> Result<(), SyncError> {
+        if self.seen_elements.len() >= self.seen_budget && !self.seen_elements.contains(&id) {
+            return Err(SyncError::OverBudget(format!(
+                "more than {} elements marked seen in one job",
+                self.seen_budget
+            )));
+        }
+        self.on_element_seen(id);
+        Ok(())
     }
 
     /// Counts of what the job wrote, per class.

@@ -182,13 +182,18 @@ fn a_document_belongs_to_the_job_that_recorded_it_first() {
     s.victim_sync.finish_documents(&mut s.f.bim).unwrap();
     let link_before = s.f.bim.element_props(recorded.repository_link).unwrap();
 
-    // The attacker records the same docid with another url and version, before its job subject
-    // is known (as in open-source-data) and after.
+    // The attacker records the same docid with another url and version. Before its job subject
+    // is known (as in open-source-data): a document of another connector's job is refused at
+    // once; one of the same connector's other job when the job subject is found.
     let stolen = SourceDocument { url: Some("attacker".into()), last_modified: Some("2".into()), ..doc.clone() };
-    let mut early = Synchronizer::new("Test", "1.0");
-    early.record_document(&mut s.f.bim, &stolen).unwrap();
-    early.set_job_subject(s.f.sync.job_subject());
-    out_of_scope(early.bind_documents());
+    out_of_scope(Synchronizer::new("Test", "1.0").record_document(&mut s.f.bim, &stolen));
+    let job_json = json!({ "Subject": { "Job": { "Bridge": "Victim" } } });
+    s.f.bim.update_element(&json!({ "id": hex(s.victim.subject), "jsonProperties": job_json })).unwrap();
+    let mut same_connector = Synchronizer::new("Victim", "1.0");
+    same_connector.record_document(&mut s.f.bim, &stolen).unwrap();
+    same_connector.set_job_subject(s.f.sync.job_subject());
+    out_of_scope(same_connector.bind_documents());
+    // After the job subject is known, at once.
     out_of_scope(s.f.sync.record_document(&mut s.f.bim, &stolen));
     assert_eq!(s.f.bim.element_props(recorded.repository_link).unwrap(), link_before);
     // The victim's own next run still sees its document change.
@@ -244,4 +249,34 @@ fn values_that_cannot_be_stored_are_refused_naming_the_element() {
     }
     props["placement"] = json!({ "origin": [1e6, 0, 0], "angles": {} });
     f.sync.insert_element(&mut f.bim, &props).unwrap();
+}
+
+#[test]
+fn marking_more_elements_seen_than_the_budget_fails_the_job() {
+    let mut f = fixture();
+    // The fixture's own inserts are marked seen already.
+    f.sync.seen_budget = f.sync.seen_elements.len() + 3;
+    for id in [0x100, 0x101, 0x102, 0x100] {
+        f.sync.mark_seen(id).unwrap();
+    }
+    match f.sync.mark_seen(0x103) {
+        Err(e @ SyncError::OverBudget(_)) => assert!(e.is_host_failure(), "over budget must fail the job"),
+        other => panic!("expected over-budget, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unmap_finds_every_document_the_job_owns() {
+    let mut s = scene();
+    let doc =
+        |docid: &str| SourceDocument { docid: docid.into(), last_modified: Some("1".into()), ..Default::default() };
+    let mine = s.f.sync.record_document(&mut s.f.bim, &doc("mine.json")).unwrap();
+    s.f.sync.finish_documents(&mut s.f.bim).unwrap();
+    let theirs = s.victim_sync.record_document(&mut s.f.bim, &doc("theirs.json")).unwrap();
+    s.victim_sync.finish_documents(&mut s.f.bim).unwrap();
+    // A later run that records nothing still finds its own document, and only that.
+    let mut next = Synchronizer::new("Test", "1.0");
+    next.set_job_subject(s.f.sync.job_subject());
+    assert_eq!(next.owned_document_links(&mut s.f.bim).unwrap(), vec![mine.repository_link]);
+    assert_ne!(mine.repository_link, theirs.repository_link);
 }

@@ -44,8 +44,20 @@ const PHASES: [&str; 7] = [
 
 const FAIL_HOWS: [&str; 3] = ["error", "trap", "after-write"];
 
-const HOSTILE_ACTS: [&str; 8] =
-    ["read-outside", "write-source", "socket", "env", "loop", "memory", "out-of-scope", "stdout"];
+const HOSTILE_ACTS: [&str; 11] = [
+    "read-outside",
+    "write-source",
+    "socket",
+    "env",
+    "loop",
+    "memory",
+    "out-of-scope",
+    "stdout",
+    // Containment acts (runtime).
+    "sleep",
+    "chatty",
+    "escape",
+];
 
 /// One item of the source.
 struct Item {
@@ -508,6 +520,26 @@ fn hostile(act: &str) -> Result<Option<Result<(), String>>, String> {
             println!("test-connector stdout 3");
             eprintln!("test-connector stderr 1");
             eprintln!("test-connector stderr 2");
+            Ok(None)
+        }
+        // Containment acts (runtime): a blocking WASI sleep, a flood of output, terminal escapes.
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(45));
+            Ok(Some(Err("sleep: woke after 45 s".to_string())))
+        }
+        "chatty" => {
+            let line = "c".repeat(1023);
+            for _ in 0..3 * 1024 {
+                println!("{line}");
+            }
+            Ok(None)
+        }
+        "escape" => {
+            println!("\x1b[31mred\x1b[0m");
+            println!("error: fake host error\rhint: fake hint");
+            eprintln!("escape stderr");
+            println!("escape stdout after stderr");
+            log(LogLevel::Error, "error: fake\nhint: fake \x1b[2J");
             Ok(None)
         }
         other => Err(format!("unknown hostile act \"{other}\"")),
