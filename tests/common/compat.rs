@@ -11,17 +11,23 @@ pub fn compat_dir() -> PathBuf {
 /// Runs `node <script> <args>` in tests/compat and returns its stdout; panics with the output on
 /// failure. Missing Node packages are a failure, not a skip: CI installs them (.ci/run).
 pub fn node(script: &str, args: &[&Path]) -> String {
+    let output = node_command(script).args(args).output().expect("node is on PATH");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "node {script} failed ({}):\n{stdout}\n{stderr}", output.status);
+    stdout
+}
+
+/// `node <script>` in tests/compat, not yet started: for a caller that streams to it.
+pub fn node_command(script: &str) -> Command {
     let dir = compat_dir();
     assert!(
         dir.join("node_modules/@itwin/core-backend").is_dir(),
         "the iTwin.js packages are not installed: run `npm ci --legacy-peer-deps` in tests/compat (scripts/test.sh does)"
     );
-    let output =
-        Command::new("node").arg(dir.join(script)).args(args).current_dir(&dir).output().expect("node is on PATH");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "node {script} failed ({}):\n{stdout}\n{stderr}", output.status);
-    stdout
+    let mut command = Command::new("node");
+    command.arg(dir.join(script)).current_dir(&dir);
+    command
 }
 
 /// Writes `expected` beside `bim` and runs check-briefcase.js on them.

@@ -81,7 +81,11 @@ pub struct PinnedHost(PathBuf);
 impl PinnedHost {
     pub fn new() -> PinnedHost {
         let bin = Path::new(env!("CARGO_BIN_EXE_itwin-host"));
-        let pinned = bin.with_file_name(format!("itwin-host-pinned-{}", std::process::id()));
+        // One per pin, not per process: tests of one binary run in parallel, and one's drop
+        // would remove another's binary.
+        static PINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let pin = PINS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pinned = bin.with_file_name(format!("itwin-host-pinned-{}-{pin}", std::process::id()));
         let _ = std::fs::remove_file(&pinned);
         if std::fs::hard_link(bin, &pinned).is_err() {
             std::fs::copy(bin, &pinned).expect("the binary can be copied");

@@ -83,7 +83,9 @@ impl Guest for AssetRegister {
             }
         };
         let contents = match &register {
-            Some(r) => format!("{} categories, {} assets, {} groups", r.categories.len(), r.assets.len(), r.groups.len()),
+            Some(r) => {
+                format!("{} categories, {} assets, {} groups", r.categories.len(), r.assets.len(), r.groups.len())
+            }
             None => "not read".into(),
         };
         log(
@@ -233,51 +235,55 @@ fn set_subcategory_color(category: &str, color: &str) -> Result<(), SyncError> {
     sync::update_element(&json!({ "id": sub_category, "classFullName": class, "appearance": appearance }).to_string())
 }
 
-/// Writes the assets that are new or changed in one batch and marks the others seen; returns
+/// The host's limit of items per batch call (`detect-changes-batch`, `update-imodel-batch`).
+const BATCH: usize = 10_000;
+
+/// Writes the assets that are new or changed in batches and marks the others seen; returns
 /// asset id → element id for the groups.
 fn sync_assets(
     register: &Register,
     categories: &HashMap<String, String>,
     physical: &str,
 ) -> Result<HashMap<String, String>, String> {
-    let assets = &register.assets;
-    let items: Vec<SourceItem> = assets.iter().map(asset_item).collect();
-    let changes = sync::detect_changes_batch(&items).context("assets")?;
-    if changes.len() != items.len() {
-        return Err(format!("assets: change detection answered {} of {} items", changes.len(), items.len()));
-    }
     let mut elements = HashMap::new();
-    let mut seen = Vec::new();
-    let mut writes = Vec::new();
-    let mut written = Vec::new();
     let mut counts = Counts::default();
-    for ((asset, item), change) in assets.iter().zip(items).zip(changes) {
-        counts.add(change.state);
-        if change.state == ItemState::Unchanged {
-            let id = tracked_element(change, &format!("asset {}", asset.tag))?;
-            elements.insert(asset.id.clone(), id.clone());
-            seen.push(id);
-        } else {
-            let category = categories
-                .get(&asset.category)
-                .ok_or_else(|| format!("asset {}: category {} was not imported", asset.tag, asset.category))?;
-            writes.push((item, props::asset(asset, physical, category)));
-            written.push(asset);
+    for assets in register.assets.chunks(BATCH) {
+        let items: Vec<SourceItem> = assets.iter().map(asset_item).collect();
+        let changes = sync::detect_changes_batch(&items).context("assets")?;
+        if changes.len() != items.len() {
+            return Err(format!("assets: change detection answered {} of {} items", changes.len(), items.len()));
         }
-    }
-    sync::on_elements_seen(&seen);
-    let results = sync::update_imodel_batch(&writes);
-    let mut errors = Vec::new();
-    for (asset, result) in written.into_iter().zip(results) {
-        match result {
-            Ok(id) => {
-                elements.insert(asset.id.clone(), id);
+        let mut seen = Vec::new();
+        let mut writes = Vec::new();
+        let mut written = Vec::new();
+        for ((asset, item), change) in assets.iter().zip(items).zip(changes) {
+            counts.add(change.state);
+            if change.state == ItemState::Unchanged {
+                let id = tracked_element(change, &format!("asset {}", asset.tag))?;
+                elements.insert(asset.id.clone(), id.clone());
+                seen.push(id);
+            } else {
+                let category = categories
+                    .get(&asset.category)
+                    .ok_or_else(|| format!("asset {}: category {} was not imported", asset.tag, asset.category))?;
+                writes.push((item, props::asset(asset, physical, category)));
+                written.push(asset);
             }
-            Err(e) => errors.push(format!("asset {}: {}", asset.tag, describe(&e))),
         }
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("; "));
+        sync::on_elements_seen(&seen);
+        let results = sync::update_imodel_batch(&writes);
+        let mut errors = Vec::new();
+        for (asset, result) in written.into_iter().zip(results) {
+            match result {
+                Ok(id) => {
+                    elements.insert(asset.id.clone(), id);
+                }
+                Err(e) => errors.push(format!("asset {}: {}", asset.tag, describe(&e))),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("; "));
+        }
     }
     log(LogLevel::Info, format!("assets: {counts}"));
     Ok(elements)
