@@ -24,15 +24,16 @@ impl SourceMount {
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the source has no file name"))?;
         // Next to the source first: a hard link needs the same file system.
         let beside = source.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let candidates =
-            [tempfile::Builder::new().prefix(".itwin-host-source-").tempdir_in(beside), tempfile::tempdir()];
-        for dir in candidates.into_iter().flatten() {
+        if let Ok(dir) = tempfile::Builder::new().prefix(".itwin-host-source-").tempdir_in(beside) {
             if std::fs::hard_link(source, dir.path().join(name)).is_ok() {
                 return Ok(SourceMount { dir });
             }
         }
         let dir = tempfile::tempdir()?;
-        std::fs::copy(source, dir.path().join(name))?;
+        let inside = dir.path().join(name);
+        if std::fs::hard_link(source, &inside).is_err() {
+            std::fs::copy(source, &inside)?;
+        }
         Ok(SourceMount { dir })
     }
 

@@ -11,6 +11,7 @@ use super::error::WriteError;
 use super::geometric_columns::{self as columns, has_geometry, GeomProps, PlacementProps, ShapeWrite, StoredShape};
 use super::geometry::{element_label, GeometryOwner};
 use super::id64;
+use super::placement::check_coordinate;
 use super::props::{self, PendingNavigation, Row};
 use super::resolved::{self, Resolved, ResolvedElement, WriteCheck};
 use super::Briefcase;
@@ -580,21 +581,15 @@ fn required_id(class: &ClassInfo, row: &Row, property: &str) -> Result<i64, Writ
 }
 
 /// The empty code: spec `bis:NullCodeSpec` (0x1), scope the root subject (0x1), value NULL.
-/// The largest coordinate stored, in metres: far beyond any site on Earth (whose coordinates are
-/// around 1e7 m), well short of where f64 arithmetic on ranges overflows.
-const MAX_COORDINATE: f64 = 1e12;
-
-/// Refuses a placement that cannot be stored meaningfully: non-finite or absurd values (which
-/// scaled source coordinates can become) would poison the spatial index and project extents.
+/// Refuses a placement that cannot be stored meaningfully (see [`check_coordinate`]); the
+/// geometry's own box was checked when it was encoded.
 fn check_storable(placed: &crate::imodel::placement::Placement3d) -> Result<(), String> {
-    // An element without geometry has an empty box: only its origin says where it is.
-    let boxes = if placed.bbox.is_empty() { Vec::new() } else { vec![placed.bbox, placed.world_range()] };
-    let corners = boxes.iter().flat_map(|b| b.low.iter().chain(&b.high));
-    for &v in placed.origin.iter().chain(corners) {
-        if !v.is_finite() || v.abs() > MAX_COORDINATE {
-            return Err(format!("`placement`: coordinate {v} is not a finite number within ±{MAX_COORDINATE} m"));
-        }
-    }
+    let located = placed.origin.iter().try_for_each(|&v| check_coordinate(v)).and_then(|()| {
+        // An element without geometry has an empty box: only its origin says where it is.
+        placed.bbox.check_storable()?;
+        placed.world_range().check_storable()
+    });
+    located.map_err(|why| format!("`placement`: {why}"))?;
     if placed.angles.iter().any(|a| !a.is_finite()) {
         return Err("`placement`: angles must be finite numbers".into());
     }

@@ -401,3 +401,36 @@ fn a_long_non_ascii_value_of_the_wrong_type_is_refused_without_panic() {
         json!({ "classFullName": "BisCore:Subject", "model": "0x1", "parent": { "id": "0x1" }, "userLabel": [value] });
     assert!(s.bim.insert_element(&props).is_err());
 }
+
+/// Found by the codec fuzzer: the encoder takes a sphere of radius 1e308 and writes a blob its own
+/// decoder refuses ("DgnSphere has no frame"). The writer refuses geometry whose box no site has,
+/// for parts as for elements, so no such stream is stored.
+#[test]
+fn geometry_too_large_to_read_back_is_refused_for_parts_and_elements() {
+    let mut s = scene();
+    let (definitions, model, category): (i64, i64, i64) = s
+        .bim
+        .connection()
+        .query_row(
+            "SELECT p.ModelId, e.ModelId, o.CategoryId FROM bis_Element p, bis_GeometricElement3d o \
+             JOIN bis_Element e ON e.Id = o.ElementId WHERE p.CodeValue = 'part' AND e.ParentId IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    // 1e308 overflows the range itself; 1e20 gives a finite box beyond any site.
+    for (radius, says) in [(1e308, "not finite"), (1e20, "coordinate")] {
+        let huge = json!([{ "sphere": { "center": [0, 0, 0], "radius": radius } }]);
+        let part = json!({
+            "classFullName": "BisCore:GeometryPart", "model": hex(definitions),
+            "code": { "spec": "bis:GeometryPart", "scope": hex(definitions), "value": "huge" }, "geom": huge,
+        });
+        let object = json!({ "classFullName": "Generic:PhysicalObject", "model": hex(model), "category": hex(category), "geom": huge });
+        for props in [part, object] {
+            match s.bim.insert_element(&props) {
+                Err(WriteError::Invalid(message)) => assert!(message.contains(says), "{radius}: {message}"),
+                other => panic!("{radius}: expected the geometry to be refused, got {other:?}"),
+            }
+        }
+    }
+}

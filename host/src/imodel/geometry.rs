@@ -103,6 +103,9 @@ impl Briefcase {
             }
         }
         let bbox = local_range(geom, &|id| part_boxes.get(&id).copied()).map_err(|e| range_error(element, e))?;
+        // Elements and parts alike: a box no site has would also make a stream the decoder
+        // refuses (a sphere of radius 1e308 encodes, but does not decode).
+        bbox.check_storable().map_err(|why| WriteError::Invalid(format!("{element}: `geom`: {why}")))?;
         Ok(GeomProps::Encoded(EncodedGeometry { blob, bbox }))
     }
 

@@ -11,12 +11,35 @@ pub struct Range3d {
     pub high: [f64; 3],
 }
 
+/// The largest coordinate stored, in metres: far beyond any site on Earth (whose coordinates are
+/// around 1e7 m), well short of where f64 arithmetic on ranges overflows.
+pub const MAX_COORDINATE: f64 = 1e12;
+
+/// Refuses a coordinate that cannot be stored meaningfully: non-finite or absurd values (which
+/// scaled source coordinates, or a huge radius, can become) would poison the spatial index and
+/// project extents, and make streams the decoder cannot read back.
+pub fn check_coordinate(v: f64) -> Result<(), String> {
+    if v.is_finite() && v.abs() <= MAX_COORDINATE {
+        Ok(())
+    } else {
+        Err(format!("coordinate {v} is not a finite number within ±{MAX_COORDINATE} m"))
+    }
+}
+
 impl Range3d {
     /// The empty range (any point extends it).
     pub const EMPTY: Range3d = Range3d { low: [f64::MAX; 3], high: [f64::MIN; 3] };
 
     pub fn is_empty(&self) -> bool {
         (0..3).any(|i| self.low[i] > self.high[i])
+    }
+
+    /// [`check_coordinate`] on both corners; an empty range has none to check.
+    pub fn check_storable(&self) -> Result<(), String> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        self.low.iter().chain(&self.high).try_for_each(|&v| check_coordinate(v))
     }
 
     pub fn extend_point(&mut self, p: [f64; 3]) {

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::job_subject::job_connector;
 use super::{DocumentRecord, ItemState, RecordedDocument, SourceDocument, SyncError, Synchronizer, DOCUMENT_KIND};
 use crate::imodel::id64::format as hex;
 use crate::imodel::Briefcase;
@@ -48,11 +49,7 @@ impl Synchronizer {
                 // Before the job subject is known, a document of another connector's job is
                 // refused at once; one of this connector's other jobs when the subject is found.
                 if let (0, Some(owner)) = (self.job_subject, owner) {
-                    let connector = bim
-                        .element_props(owner)?
-                        .and_then(|p| p.pointer("/jsonProperties/Subject/Job/Bridge").cloned())
-                        .and_then(|b| b.as_str().map(str::to_owned));
-                    if connector.as_deref() != Some(self.connector_name.as_str()) {
+                    if job_connector(bim, owner)?.as_deref() != Some(self.connector_name.as_str()) {
                         return Err(SyncError::OutOfScope(format!(
                             "document {:?} belongs to another connector's job (job subject {}): a document is recorded by one job only",
                             doc.docid,

@@ -368,12 +368,8 @@ impl Synchronizer {
     }
 
     /// Inserts the model of a partition of the job.
+    /// The modeled element is judged as the writer resolves it (any spelling of its key).
     pub fn insert_model(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
-        let modeled = props
-            .get("modeledElement")
-            .ok_or_else(|| SyncError::InvalidProps("model props need `modeledElement`".into()))?;
-        let modeled = id64::from_json(modeled, "modeledElement").map_err(|e| SyncError::InvalidProps(e.to_string()))?;
-        self.require_in_job(bim, modeled, "modeled element")?;
         let id = bim.insert_model_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
         self.stats.tally(class).inserted += 1;
@@ -381,10 +377,9 @@ impl Synchronizer {
     }
 
     /// Inserts a link-table relationship whose source lies in the job.
+    /// Source and target are judged as the writer resolves them (`sourceId` or
+    /// `SourceECInstanceId`, any case).
     pub fn insert_relationship(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
-        let source = id64::from_json(props.get("sourceId").unwrap_or(&Value::Null), "sourceId")
-            .map_err(|e| SyncError::InvalidProps(e.to_string()))?;
-        self.require_in_job(bim, source, "relationship source")?;
         let id = bim.insert_relationship_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
         self.stats.tally(class).inserted += 1;
@@ -406,7 +401,7 @@ impl Synchronizer {
         // Links into another job are that job's business: leave them out.
         let mut readable = Vec::with_capacity(pairs.len());
         for (relationship, target) in pairs.drain(..) {
-            if bim.parent_and_model(target)?.is_none() || self.owner(bim, target)?.is_readable() {
+            if self.owner_if_exists(bim, target)?.is_none_or(|owner| owner.is_readable()) {
                 readable.push((relationship, target));
             }
         }

@@ -121,6 +121,12 @@ impl Synchronizer {
     }
 }
 
+/// The connector a job subject records (`Subject.Job.Bridge`), if `subject` is one.
+pub(super) fn job_connector(bim: &mut Briefcase, subject: i64) -> Result<Option<String>, SyncError> {
+    let props = bim.element_props(subject)?;
+    Ok(props.and_then(|p| p.pointer("/jsonProperties/Subject/Job/Bridge")?.as_str().map(str::to_owned)))
+}
+
 /// The `Subject.Job` JSON of a new job subject.
 fn job_json(job: &JobIdentity) -> Value {
     json!({

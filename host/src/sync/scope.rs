@@ -136,13 +136,19 @@ impl Synchronizer {
     /// Refuses reads of elements the job may not see (another job's); `Ok(false)` if `id` does
     /// not exist.
     pub(crate) fn require_readable(&mut self, bim: &Briefcase, id: i64, what: &str) -> Result<bool, SyncError> {
-        if bim.parent_and_model(id)?.is_none() {
-            return Ok(false);
+        match self.owner_if_exists(bim, id)? {
+            None => Ok(false),
+            Some(owner) if owner.is_readable() => Ok(true),
+            Some(_) => Err(SyncError::OutOfScope(format!("{what} {} belongs to another job", hex(id)))),
         }
-        if self.owner(bim, id)?.is_readable() {
-            Ok(true)
-        } else {
-            Err(SyncError::OutOfScope(format!("{what} {} belongs to another job", hex(id))))
+    }
+
+    /// [`Synchronizer::owner`], or `None` if `id` does not exist (found by the same lookup).
+    pub(crate) fn owner_if_exists(&mut self, bim: &Briefcase, id: i64) -> Result<Option<Owner>, WriteError> {
+        match self.owner(bim, id) {
+            Ok(owner) => Ok(Some(owner)),
+            Err(WriteError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
