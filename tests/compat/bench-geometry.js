@@ -1,6 +1,6 @@
 "use strict";
 // Usage: node bench-geometry.js <streams.jsonl> [--native <m>] [--samples <k>]
-// iTwin.js anchor for the GeometryStream encode benchmark (host/benches/geometry_encode.rs).
+// iTwin.js anchor for the GeometryStream encode benchmark (crates/geometry/benches/geometry_encode.rs).
 // Each line of <streams.jsonl> is one element's GeometryStreamProps.
 //
 // Timed per stream: JSON.parse of the line ("parse"), then iTwin.js's in-memory path from

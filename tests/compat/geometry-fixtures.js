@@ -1,5 +1,5 @@
 "use strict";
-// GeometryStream fixtures made and read by iTwin.js, the reference for host/src/geometry/codec.
+// GeometryStream fixtures made and read by iTwin.js, the reference for crates/geometry/src/codec.
 //
 //   node geometry-fixtures.js make <input.json> <out.bim>
 //     input: { "parts": [<GeometryStreamProps>, ...], "streams": [<GeometryStreamProps>, ...] }

@@ -1,4 +1,4 @@
-//! Hostile connector for itwin-host's containment tests (`tests/containment.rs`).
+//! Hostile connector for itwin-host's containment tests (`tests/e2e/containment.rs`).
 //!
 //! Its source file chooses one attack on another job in the same iModel (the victim), with the
 //! victim's ids, which the test reads from the file beforehand: reading them through the

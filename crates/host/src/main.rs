@@ -1,0 +1,508 @@
+//! The `itwin-host` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use itwin_imodel::{Briefcase, OpenError, ReadOptions, RootSubject, WriteError};
+use itwin_runtime::job::{JobArgs, Overrides};
+use itwin_runtime::runner::{self, JobFailure, OnDisk};
+use itwin_runtime::{
+    CompileIsolation, ComponentCache, FailureCause, JobObserver, Limits, LogLevel, LogLine, LogSource, Metering,
+    Origin, Runtime, DEFAULT_COMPILE_MEMORY,
+};
+
+/// The example change file `apply` uses when none is given.
+const EXAMPLE_CHANGES: &str = include_str!("../examples/site.jsonl");
+
+const AFTER_HELP: &str = "Examples:
+  itwin-host run connector.wasm --source site.json --output site.bim   synchronize site.json into site.bim
+  itwin-host run connector.wasm --job job.json                         the same, from an iTwin.js job file
+  itwin-host inspect connector.wasm                                    the connector's info and interfaces
+  itwin-host new site.bim --name \"Site\"          create an empty iModel
+  itwin-host apply site.bim                       write the built-in example (an asset register)
+  itwin-host apply site.bim changes.jsonl         apply your own change file, all or nothing
+  itwin-host show site.bim 0x14                   print an element as iTwin.js wire-format JSON
+  itwin-host show site.bim 0x1b --geometry        the same, with its geometry stream (`geom`)
+  itwin-host info site.bim                        profile versions, extents and element counts";
+
+/// Writes real iModels (.bim) that iTwin.js opens; runs iTwin connectors as sandboxed components.
+#[derive(Parser)]
+#[command(name = "itwin-host", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a connector component: synchronize its source into an iModel, in one transaction.
+    Run(RunArgs),
+    /// Print a connector's info() and the interfaces it imports and exports.
+    Inspect {
+        /// The connector component (.wasm).
+        connector: PathBuf,
+    },
+    /// Create a new, empty iModel from the embedded seed.
+    New {
+        /// The .bim file to create (must not exist).
+        file: PathBuf,
+        /// Name of the root subject.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Description of the root subject.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        description: String,
+    },
+    /// Apply a JSON-lines change file to an iModel in one transaction (created if missing).
+    Apply {
+        /// The .bim file to write.
+        file: PathBuf,
+        /// The change file; without it, the built-in example asset register is written.
+        changes: Option<PathBuf>,
+    },
+    /// Print an element's props as iTwin.js wire-format JSON.
+    Show {
+        /// The .bim file to read.
+        file: PathBuf,
+        /// The element id, e.g. 0x14.
+        id: String,
+        /// Include the geometry stream (`geom`) of 3d elements and geometry parts.
+        #[arg(long, short)]
+        geometry: bool,
+    },
+    /// Print an iModel's profile versions, project extents and element counts per class.
+    Info {
+        /// The .bim file to read.
+        file: PathBuf,
+    },
+    /// Internal: compiles a component read from stdin into OUT (the bounded compiler child).
+    #[command(name = "__compile", hide = true)]
+    Compile {
+        /// Where the compiled component goes.
+        out: PathBuf,
+        /// Count fuel (the parent's runtime does).
+        #[arg(long)]
+        fuel: bool,
+        /// No epoch interruption (the parent's runtime has none).
+        #[arg(long)]
+        no_epoch: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Command::Compile { out, fuel, no_epoch } = &cli.command {
+        return compile_child(out, Metering { fuel: *fuel, epoch: !*no_epoch });
+    }
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if let Some(hint) = hint(&error) {
+                eprintln!("hint: {hint}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The connector component (.wasm); may also come from the job file (`connector`).
+    connector: Option<PathBuf>,
+    /// The source file the connector reads (its folder is mounted read-only in the sandbox).
+    #[arg(long, value_name = "FILE")]
+    source: Option<PathBuf>,
+    /// The iModel to write [default: <source name>.bim in the current folder].
+    #[arg(long, short, value_name = "FILE.bim")]
+    output: Option<PathBuf>,
+    /// `standalone`: open or create, synchronize incrementally; `snapshot`: a fresh file.
+    #[arg(long, value_name = "TYPE", default_value = None)]
+    db_type: Option<String>,
+    /// An iTwin.js job file ({"version": "0.0.1", "jobArgs": {…}}); flags override it.
+    #[arg(long, value_name = "FILE")]
+    job: Option<PathBuf>,
+    /// Remove everything this source wrote (its job subject tree, RepositoryLink, ExternalSource).
+    #[arg(long)]
+    unmap: bool,
+    /// Where the error file goes on failure [default: <output>.error.json].
+    #[arg(long, value_name = "FILE")]
+    error_file: Option<PathBuf>,
+    /// Largest memory the connector may use, in MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    memory_limit: Option<u64>,
+    /// Wall-clock seconds the connector may run for [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Instruction budget (wasmtime fuel) [default: unlimited].
+    #[arg(long, value_name = "UNITS")]
+    fuel: Option<u64>,
+    /// If another run holds the iModel, wait up to this many seconds for it [default: 0, fail at once].
+    #[arg(long, value_name = "SECONDS")]
+    wait: Option<u64>,
+    /// Address space the compiler process may use, in MiB [default: 2048].
+    #[arg(long, value_name = "MIB")]
+    compile_memory_limit: Option<u64>,
+    /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// The channel the job's elements go in (a ChannelRootAspect on its job subject, so iTwin.js
+    /// apps with channel control edit them only when they allow it) [default: the connector's name].
+    #[arg(long, value_name = "KEY")]
+    channel_key: Option<String>,
+    /// Put the job's elements in the shared channel (no channel root), as the iTwin.js connector
+    /// framework does by default.
+    #[arg(long, conflicts_with = "channel_key")]
+    shared_channel: bool,
+    /// Do not cache compiled components.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print the connector's debug messages too.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run_connector(args)?,
+        Command::Inspect { connector } => inspect(&connector)?,
+        Command::New { file, name, description } => {
+            let name = name.unwrap_or_else(|| default_name(&file));
+            Briefcase::create(&file, &RootSubject { name: name.clone(), description })?.close()?;
+            println!("created {} (root subject {name:?})", file.display());
+        }
+        Command::Apply { file, changes } => apply(&file, changes.as_deref())?,
+        Command::Show { file, id, geometry } => {
+            let mut bim = Briefcase::open(&file)?;
+            let id = itwin_imodel::id64::parse(&id, "id")?;
+            let options = ReadOptions { want_geometry: geometry };
+            let props = bim
+                .element_props_with(id, options)?
+                .with_context(|| format!("no element {id:#x} in {}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&props)?);
+        }
+        Command::Info { file } => info(&file)?,
+        Command::Compile { .. } => unreachable!("handled in main"),
+    }
+    Ok(())
+}
+
+fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
+    ComponentCache::new(if off { None } else { dir.or_else(ComponentCache::default_dir) })
+}
+
+/// The compiler child (`__compile`): exit 0, or [`COMPILE_OUT_OF_MEMORY`] when an allocation
+/// failed under its memory bound, or 1 with the error on stderr.
+fn compile_child(out: &Path, metering: Metering) -> std::process::ExitCode {
+    let result = (|| -> Result<()> {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).context("cannot read the component")?;
+        itwin_runtime::compile_component_file(&input, out, metering)
+    })();
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let out_of_memory = error.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::OutOfMemory)
+            });
+            eprintln!("error: {error:#}");
+            if out_of_memory {
+                std::process::ExitCode::from(itwin_runtime::COMPILE_OUT_OF_MEMORY)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Components are compiled by this executable in a child process, bounded in memory and time.
+fn isolation(memory_mib: Option<u64>) -> Result<CompileIsolation> {
+    let exe = std::env::current_exe().context("cannot find the itwin-host executable to compile with")?;
+    Ok(CompileIsolation::ChildProcess { exe, memory: memory_mib.map_or(DEFAULT_COMPILE_MEMORY, |m| m << 20) })
+}
+
+fn run_connector(args: RunArgs) -> Result<()> {
+    let file = match &args.job {
+        Some(path) => itwin_runtime::job::read_job_file(path)?,
+        None => Default::default(),
+    };
+    let flags = Overrides {
+        connector: args.connector.clone(),
+        source: args.source.clone(),
+        output: args.output.clone(),
+        db_type: args.db_type.clone(),
+        error_file: args.error_file.clone(),
+        unmap: args.unmap,
+        memory_limit_mb: args.memory_limit,
+        timeout_seconds: args.timeout,
+        fuel: args.fuel,
+        channel_key: args.channel_key.clone(),
+        shared_channel: args.shared_channel,
+        wait_seconds: args.wait,
+    };
+    let job = JobArgs::resolve(file, flags)?;
+    // Fuel counting slows guest code down: only a job with a fuel limit pays for it.
+    let metering = Metering { fuel: job.limits.fuel.is_some(), ..Metering::default() };
+    let runtime = Runtime::with_metering(cache(args.cache_dir.clone(), args.no_cache), metering)?
+        .with_isolation(isolation(args.compile_memory_limit)?);
+    let observer = Box::new(ConsoleObserver::new(args.verbose));
+    match runner::run(&runtime, &job, observer) {
+        Ok(report) => {
+            print_report(&job, &report, args.verbose);
+            Ok(())
+        }
+        Err(failure) => {
+            let on_disk = match failure.on_disk {
+                OnDisk::Unchanged => format!("{} was not changed", job.output.display()),
+                OnDisk::NothingWritten => format!("no file was written ({} does not exist)", job.output.display()),
+            };
+            Err(anyhow::Error::new(failure).context(on_disk))
+        }
+    }
+}
+
+fn print_report(job: &JobArgs, report: &runner::RunReport, verbose: bool) {
+    let load = match report.component_origin {
+        Origin::Cached => format!("loaded from cache in {:.1} ms", report.component_load.as_secs_f64() * 1e3),
+        Origin::Compiled => format!("compiled in {:.2} s", report.component_load.as_secs_f64()),
+    };
+    println!("{} {} ({load}) → {}", report.connector, report.connector_version, job.output.display());
+    println!("job subject: {}", report.job_subject);
+    if report.unmapped {
+        println!("unmapped: everything of this source was removed");
+    }
+    // As wide as the longest class name, e.g. `BisCore:CategorySelectorRefersToCategories`.
+    let width = report.stats.by_class.keys().map(String::len).max().unwrap_or(0).max(40);
+    println!("{:<width$} {:>9} {:>9} {:>9} {:>9}", "class", "inserted", "updated", "deleted", "unchanged");
+    for (class, t) in &report.stats.by_class {
+        println!("{class:<width$} {:>9} {:>9} {:>9} {:>9}", t.inserted, t.updated, t.deleted, t.unchanged);
+    }
+    let total = report.stats.total();
+    println!(
+        "total: {} inserted, {} updated, {} deleted, {} unchanged in {:.2} s",
+        total.inserted,
+        total.updated,
+        total.deleted,
+        total.unchanged,
+        report.duration.as_secs_f64()
+    );
+    if verbose {
+        for (phase, took) in &report.phases {
+            println!("  {phase:<38} {:>10.1} ms", took.as_secs_f64() * 1e3);
+        }
+    }
+}
+
+/// How long `inspect` lets a connector take to instantiate and answer `info()`.
+const INSPECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn inspect(connector: &Path) -> Result<()> {
+    let runtime = Runtime::new(cache(None, false))?.with_isolation(isolation(None)?);
+    let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
+    let limits = Limits { deadline: INSPECT_DEADLINE, ..Limits::default() };
+    // The clock runs from the start: compiling and instantiating count against the deadline.
+    let _clock = runtime.start_clock();
+    let loaded = runtime
+        .load_until(&bytes, std::time::Instant::now() + limits.deadline)
+        .context("not a WebAssembly component")?;
+    let (imports, exports) = runtime.describe(&loaded.component);
+    let info = runtime.info(&loaded.component, limits).map_err(|e| anyhow::anyhow!("info() failed: {}", e.message))?;
+    println!("name:        {}", itwin_runtime::escape(&info.name));
+    println!("version:     {}", itwin_runtime::escape(&info.version));
+    println!("description: {}", itwin_runtime::escape(&info.description));
+    println!("deletion:    {:?}", info.deletion);
+    println!("imports:");
+    for i in imports {
+        println!("  {i}");
+    }
+    println!("exports:");
+    for e in exports {
+        println!("  {e}");
+    }
+    Ok(())
+}
+
+/// Prints the job's log on stderr, and a progress bar when stderr is a terminal.
+struct ConsoleObserver {
+    verbose: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ConsoleObserver {
+    fn new(verbose: bool) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:40}] {pos}/{len} {msg}")
+                    .expect("valid template"),
+            );
+            bar
+        });
+        ConsoleObserver { verbose, bar }
+    }
+}
+
+impl JobObserver for ConsoleObserver {
+    fn log(&mut self, line: &LogLine) {
+        let (label, show) = match line.level {
+            LogLevel::Trace => ("trace", self.verbose),
+            LogLevel::Debug => ("debug", self.verbose),
+            LogLevel::Info => ("info", true),
+            LogLevel::Warn => ("warn", true),
+            LogLevel::Error => ("error", true),
+        };
+        if show {
+            // Guest text arrives escaped to one line; the prefix says whose it is, so no guest
+            // line starts like the host's own `error:` or `hint:`.
+            let text = match line.source {
+                LogSource::Connector => format!("[connector] {label}: {}", line.message),
+                LogSource::Stdout => format!("[guest stdout] {}", line.message),
+                LogSource::Stderr => format!("[guest stderr] {}", line.message),
+                LogSource::Host => format!("note: {}", line.message),
+            };
+            match &self.bar {
+                Some(bar) => bar.println(text),
+                None => eprintln!("{text}"),
+            }
+        }
+    }
+
+    fn progress(&mut self, phase: &str, done: u64, total: Option<u64>) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_prefix(phase.to_owned());
+                bar.set_length(total.unwrap_or(done));
+                bar.set_position(done);
+            }
+            None if total.is_some_and(|t| t == done) => eprintln!("progress: {phase} {done}/{done}"),
+            None => {}
+        }
+    }
+}
+
+fn apply(file: &Path, changes: Option<&Path>) -> Result<()> {
+    let text = match changes {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        None => {
+            eprintln!("no change file given: writing the built-in example asset register");
+            EXAMPLE_CHANGES.to_owned()
+        }
+    };
+    let mut bim = if file.exists() {
+        Briefcase::open(file)?
+    } else {
+        eprintln!("creating {}", file.display());
+        Briefcase::create(file, &RootSubject::named(&default_name(file)))?
+    };
+    let lines = text.lines().count() as u64;
+    let bar = if std::io::stderr().is_terminal() && lines > 1000 {
+        indicatif::ProgressBar::new(lines)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let start = Instant::now();
+    let summary = itwin_imodel::changes::apply(&mut bim, text.as_bytes(), |done| {
+        if done % 256 == 0 {
+            bar.set_position(done as u64);
+        }
+    });
+    bar.finish_and_clear();
+    let summary = summary.with_context(|| format!("nothing was written to {}", file.display()))?;
+    bim.close()?;
+    for ((op, class), n) in &summary.counts {
+        println!("{op:<18} {n:>8}  {class}");
+    }
+    println!(
+        "applied to {}: {} inserted, {} updated, {} deleted in {:.2} s",
+        file.display(),
+        summary.total("insert")
+            + summary.total("insertModel")
+            + summary.total("insertAspect")
+            + summary.total("insertRelationship"),
+        summary.total("update") + summary.total("updateAspect"),
+        summary.total("delete"),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn info(file: &Path) -> Result<()> {
+    let bim = Briefcase::open(file)?;
+    let conn = bim.connection();
+    let prop = |ns: &str, name: &str| -> Option<String> {
+        conn.query_row("SELECT StrData FROM be_Prop WHERE Namespace = ?1 AND Name = ?2", [ns, name], |r| r.get(0)).ok()
+    };
+    println!("file: {}", file.display());
+    for (ns, label) in [("be_Db", "BeSQLite"), ("ec_Db", "ECDb"), ("dgn_Db", "DgnDb")] {
+        println!("{label} profile: {}", prop(ns, "SchemaVersion").unwrap_or_default());
+    }
+    println!("project extents: {}", prop("dgn_Db", "Extents").unwrap_or_default());
+    let mut stmt = conn.prepare(
+        "SELECT s.Name || ':' || c.Name, count(*) FROM bis_Element e JOIN ec_Class c ON c.Id = e.ECClassId \
+         JOIN ec_Schema s ON s.Id = c.SchemaId GROUP BY e.ECClassId ORDER BY 2 DESC, 1",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    println!("elements:");
+    for row in rows {
+        let (class, n) = row?;
+        println!("  {n:>8}  {class}");
+    }
+    drop(stmt);
+    bim.close()?;
+    Ok(())
+}
+
+/// The root subject name for a new file: its file name without extension.
+fn default_name(file: &Path) -> String {
+    file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "iModel".to_owned())
+}
+
+/// A next step for the errors users can act on.
+fn hint(error: &anyhow::Error) -> Option<&'static str> {
+    if let Some(open) = error.downcast_ref::<OpenError>() {
+        return Some(match open {
+            OpenError::Locked { .. } => "another program (iTwin.js, or another itwin-host) has it open for writing",
+            OpenError::AlreadyExists { .. } => "choose another file name, or `apply` changes to the existing file",
+            OpenError::UnsupportedProfile { .. } => {
+                "this file was written by a newer or older iTwin.js; open it with a matching version"
+            }
+            OpenError::NotAnIModel { .. } => "give the path of a .bim file",
+            _ => return None,
+        });
+    }
+    if let Some(failure) = error.downcast_ref::<JobFailure>() {
+        let untouched = match failure.on_disk {
+            OnDisk::Unchanged => "the iModel is as it was before the run; the error file has the details",
+            OnDisk::NothingWritten => "no iModel was written; the error file has the details",
+        };
+        return Some(match failure.kind {
+            FailureCause::Load => "is it a component built for the itwin:connector@0.1.0 world? `itwin-host inspect` shows what it exports",
+            FailureCause::Deadline => "raise --timeout if the source is that large",
+            FailureCause::Memory => "raise --memory-limit if the source needs it",
+            FailureCause::Fuel => "raise --fuel if the source needs it",
+            FailureCause::Locked => "wait for the other run to finish, or give --wait SECONDS",
+            FailureCause::Refused => {
+                "the connector asked for something that is not its job's (see the threat model in README.md)"
+            }
+            _ => untouched,
+        });
+    }
+    if error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {
+        return Some("nothing was written: fix the line named above and run again");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,13 @@
+//! Host bindings of the WIT world `itwin:connector/connector-world` (`wit/connector.wit`).
+
+wasmtime::component::bindgen!({
+    world: "connector-world",
+    path: "../../wit",
+    // Every import may trap: host failures (SQLite) stop the guest at once.
+    imports: { default: trappable },
+});
+
+pub use exports::itwin::connector::connector::ConnectorInfo;
+pub use itwin::connector::types::{
+    ChangeResult, CodeScope, DeletionMode, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem, SyncError,
+};

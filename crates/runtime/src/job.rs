@@ -1,0 +1,240 @@
+//! Job arguments: the iTwin.js framework's job file (`{"version": "0.0.1", "jobArgs": {…}}`)
+//! plus ours, overridden by command-line flags.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Limits;
+
+/// How the iModel is opened: always a fresh file, or opened and updated in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbType {
+    /// A new file every run; nothing is deleted.
+    Snapshot,
+    /// Opened (or created) and synchronized incrementally.
+    Standalone,
+}
+
+impl DbType {
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "snapshot" => Ok(DbType::Snapshot),
+            "standalone" => Ok(DbType::Standalone),
+            "briefcase" => bail!("dbType \"briefcase\" needs iModelHub, which itwin-host does not reach: use \"standalone\" or \"snapshot\""),
+            other => bail!("unknown dbType {other:?}: use \"standalone\" or \"snapshot\""),
+        }
+    }
+}
+
+/// The channel a job's elements are in (iTwin.js channel control, see DEVELOPERS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// The connector's own channel, keyed by its name (the default).
+    #[default]
+    Connector,
+    /// A channel of this key.
+    Key(String),
+    /// The shared channel: no channel root (the framework's default).
+    Shared,
+}
+
+impl Channel {
+    /// The channel key for a connector named `connector`; `None` for the shared channel.
+    pub fn key(&self, connector: &str) -> Option<String> {
+        match self {
+            Channel::Connector => Some(connector.to_owned()),
+            Channel::Key(key) => Some(key.clone()),
+            Channel::Shared => None,
+        }
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct JobArgs {
+    pub connector: PathBuf,
+    pub source: PathBuf,
+    pub output: PathBuf,
+    pub db_type: DbType,
+    pub error_file: PathBuf,
+    pub unmap: bool,
+    pub connector_args: Value,
+    pub synch_config: Option<Value>,
+    pub revision_header: String,
+    pub limits: Limits,
+    pub channel: Channel,
+    /// How long to wait for another run on the same iModel to finish (0: fail at once).
+    pub wait: Duration,
+}
+
+/// The job file: the framework's keys, and ours (`output`, `connector`, limits).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobFileArgs {
+    pub source: Option<PathBuf>,
+    pub staging_dir: Option<PathBuf>,
+    pub db_type: Option<String>,
+    pub revision_header: Option<String>,
+    pub synch_config_file: Option<PathBuf>,
+    pub error_file: Option<PathBuf>,
+    pub should_unmap_source: Option<bool>,
+    pub connector_args: Option<Value>,
+    pub output: Option<PathBuf>,
+    pub connector: Option<PathBuf>,
+    pub memory_limit_mb: Option<u64>,
+    pub timeout_seconds: Option<u64>,
+    pub fuel: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobFile {
+    version: String,
+    job_args: Option<JobFileArgs>,
+}
+
+/// Reads a job file; relative paths in it are relative to the file's folder.
+pub fn read_job_file(path: &Path) -> Result<JobFileArgs> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the job file {}", path.display()))?;
+    let file: JobFile = serde_json::from_str(&text).with_context(|| format!("{} is not a job file", path.display()))?;
+    if file.version != "0.0.1" {
+        bail!("{}: job file version {:?} is not supported (expected \"0.0.1\")", path.display(), file.version);
+    }
+    let mut args = file.job_args.with_context(|| format!("{}: the job file has no \"jobArgs\"", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    for p in [
+        &mut args.source,
+        &mut args.staging_dir,
+        &mut args.synch_config_file,
+        &mut args.error_file,
+        &mut args.output,
+        &mut args.connector,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if p.is_relative() {
+            *p = base.join(&*p);
+        }
+    }
+    Ok(args)
+}
+
+/// What the command line gives, each overriding the job file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub connector: Option<PathBuf>,
+    pub source: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub db_type: Option<String>,
+    pub error_file: Option<PathBuf>,
+    pub unmap: bool,
+    pub memory_limit_mb: Option<u64>,
+    pub timeout_seconds: Option<u64>,
+    pub fuel: Option<u64>,
+    pub channel_key: Option<String>,
+    pub shared_channel: bool,
+    pub wait_seconds: Option<u64>,
+}
+
+impl JobArgs {
+    /// Combines a job file (if any) with command-line overrides and fills the defaults.
+    pub fn resolve(file: JobFileArgs, flags: Overrides) -> Result<JobArgs> {
+        let connector = flags.connector.or(file.connector).context("no connector: give the .wasm file")?;
+        let source = flags.source.or(file.source).context("no source: give --source <file> (or jobArgs.source)")?;
+        if !source.is_file() {
+            bail!("the source {} is not a file", source.display());
+        }
+        let db_type = DbType::parse(flags.db_type.or(file.db_type).as_deref().unwrap_or("standalone"))?;
+        let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "job".into());
+        let output = match flags.output.or(file.output) {
+            Some(o) => o,
+            None => file.staging_dir.clone().unwrap_or_default().join(format!("{stem}.bim")),
+        };
+        let error_file = flags.error_file.or(file.error_file).unwrap_or_else(|| match &file.staging_dir {
+            Some(dir) => dir.join("error.json"),
+            None => output.with_extension("error.json"),
+        });
+        let synch_config = match &file.synch_config_file {
+            Some(path) => Some(
+                serde_json::from_str(
+                    &std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read synchConfigFile {}", path.display()))?,
+                )
+                .with_context(|| format!("synchConfigFile {} is not JSON", path.display()))?,
+            ),
+            None => None,
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            memory: flags.memory_limit_mb.or(file.memory_limit_mb).map_or(defaults.memory, |mb| (mb as usize) << 20),
+            deadline: flags.timeout_seconds.or(file.timeout_seconds).map_or(defaults.deadline, Duration::from_secs),
+            fuel: flags.fuel.or(file.fuel),
+        };
+        Ok(JobArgs {
+            connector,
+            source,
+            output,
+            db_type,
+            error_file,
+            unmap: flags.unmap || file.should_unmap_source.unwrap_or(false),
+            connector_args: file.connector_args.unwrap_or_else(|| serde_json::json!({})),
+            synch_config,
+            revision_header: file.revision_header.unwrap_or_else(|| "itwin-host".into()),
+            limits,
+            channel: match (flags.channel_key, flags.shared_channel) {
+                (Some(_), true) => bail!("--channel-key and --shared-channel exclude each other: choose one"),
+                (Some(key), false) if key.trim().is_empty() => bail!("--channel-key needs a non-empty key"),
+                (Some(key), false) if key == "shared" => Channel::Shared,
+                (Some(key), false) => Channel::Key(key),
+                (None, true) => Channel::Shared,
+                (None, false) => Channel::Connector,
+            },
+            wait: Duration::from_secs(flags.wait_seconds.unwrap_or(0)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_files_need_version_0_0_1_and_job_args() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.json");
+        std::fs::write(&path, r#"{"version": "0.0.2", "jobArgs": {}}"#).unwrap();
+        assert!(read_job_file(&path).unwrap_err().to_string().contains("0.0.2"));
+        std::fs::write(&path, r#"{"version": "0.0.1"}"#).unwrap();
+        assert!(read_job_file(&path).unwrap_err().to_string().contains("jobArgs"));
+        std::fs::write(&path, r#"{"version": "0.0.1", "jobArgs": {"source": "site.json", "dbType": "snapshot", "shouldUnmapSource": true, "connectorArgs": {"x": 1}}}"#).unwrap();
+        let args = read_job_file(&path).unwrap();
+        assert_eq!(args.source.unwrap(), dir.path().join("site.json"));
+        assert_eq!(args.db_type.as_deref(), Some("snapshot"));
+    }
+
+    #[test]
+    fn flags_override_the_job_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("site.json");
+        std::fs::write(&source, "{}").unwrap();
+        let file = JobFileArgs {
+            source: Some(source.clone()),
+            db_type: Some("snapshot".into()),
+            timeout_seconds: Some(5),
+            ..Default::default()
+        };
+        let flags =
+            Overrides { connector: Some("c.wasm".into()), db_type: Some("standalone".into()), ..Default::default() };
+        let args = JobArgs::resolve(file, flags).unwrap();
+        assert_eq!(args.db_type, DbType::Standalone);
+        assert_eq!(args.limits.deadline, Duration::from_secs(5));
+        assert_eq!(args.output, PathBuf::from("site.bim"));
+        assert_eq!(args.error_file, PathBuf::from("site.error.json"));
+        assert!(DbType::parse("briefcase").unwrap_err().to_string().contains("iModelHub"));
+    }
+}

@@ -1,0 +1,537 @@
+//! What a job's store holds, and the host side of the `host` and `synchronizer` imports.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde_json::Value;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::clocks::WasiClocksCtxView;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{
+    itwin::connector as wit, ChangeResult, CodeScope, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem,
+    SyncError,
+};
+use super::caps::{self, MAX_BATCH_ITEMS, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+use super::clock::DeadlineClockView;
+use super::limiter::TotalLimiter;
+use super::output::Console;
+use itwin_imodel::id64::format as hex;
+use itwin_imodel::{Briefcase, CodeScopeType};
+use itwin_sync::{self as sync, Synchronizer};
+
+/// Where a line of the job's log comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSource {
+    /// `host.log`: the connector's own message (escaped).
+    Connector,
+    /// A line the guest printed to stdout (escaped).
+    Stdout,
+    /// A line the guest printed to stderr (escaped).
+    Stderr,
+    /// The host's own note about the job (e.g. dropped output).
+    Host,
+}
+
+/// A line of the job's log. Guest text in `message` is already escaped to one visible line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub level: LogLevel,
+    pub source: LogSource,
+    pub message: String,
+}
+
+/// Receives the guest's log lines and progress as they happen (the CLI prints them).
+pub trait JobObserver: Send {
+    fn log(&mut self, line: &LogLine);
+    fn progress(&mut self, phase: &str, done: u64, total: Option<u64>);
+}
+
+/// Why a job stopped, as the part of the host that stopped it recorded it (never guessed from
+/// the text of an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureCause {
+    /// The job's wall-clock deadline (`--timeout`), seen by the epoch clock or a host call.
+    Deadline,
+    /// The instruction budget (`--fuel`).
+    Fuel,
+    /// The store's memory bound (`--memory-limit`), seen by the limiter.
+    Memory,
+    /// A lifecycle function returned `err`.
+    GuestError,
+    /// Any other trap of the guest.
+    Trap,
+    /// The host failed (SQLite, I/O) while serving the guest or in a host step.
+    Host,
+    /// A bound on what the host accepts: component size, compile memory, a call's size.
+    Limit,
+    /// The component could not be read, compiled or instantiated.
+    Load,
+    /// Another run holds the iModel.
+    Locked,
+    /// A host step refused what the connector asked for (a job subject or document that is not
+    /// the job's).
+    Refused,
+}
+
+/// The iModel side of a job: present in a real run, absent for `info`. Host steps between
+/// lifecycle calls work on it directly.
+pub struct JobState {
+    pub bim: Briefcase,
+    pub sync: Synchronizer,
+    pub connector_args: Value,
+    /// The source file, for `host.read-source` (the sandbox mounts its folder for WASI guests).
+    pub source: Option<PathBuf>,
+}
+
+/// What a host call found wrong in a guest request that is not an error the WIT can carry.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HostStop {
+    #[error("deadline reached")]
+    Deadline,
+    #[error("{0}")]
+    Host(String),
+    #[error("{0}")]
+    Limit(String),
+}
+
+/// A store's data, built once per job: the sandbox, the limits, the log and, in a job (not for
+/// `info`), the briefcase and synchronizer.
+pub struct GuestState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: TotalLimiter,
+    console: Console,
+    deadline: Instant,
+    phase: &'static str,
+    /// What stopped the job, recorded by whoever stopped it; the first one wins.
+    cause: Option<FailureCause>,
+    /// The message of a host failure or refusal that trapped the guest.
+    stop_message: Option<String>,
+    job: Option<JobState>,
+    started: Instant,
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl GuestState {
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        memory_limit: usize,
+        console: Console,
+        deadline: Instant,
+        job: Option<JobState>,
+    ) -> Self {
+        GuestState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: TotalLimiter::new(memory_limit),
+            console,
+            deadline,
+            phase: "instantiate",
+            cause: None,
+            stop_message: None,
+            job,
+            started: Instant::now(),
+        }
+    }
+
+    pub(crate) fn limiter(&mut self) -> &mut TotalLimiter {
+        &mut self.limiter
+    }
+
+    pub(crate) fn deadline_clock(&mut self) -> DeadlineClockView<'_> {
+        DeadlineClockView {
+            inner: WasiClocksCtxView { ctx: self.wasi.clocks(), table: &mut self.table },
+            deadline: self.deadline,
+        }
+    }
+
+    /// The phase the guest is in (for progress reports).
+    pub fn set_phase(&mut self, phase: &'static str) {
+        self.phase = phase;
+    }
+
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    pub fn console(&self) -> &Console {
+        &self.console
+    }
+
+    /// What stopped the job, if a part of the host recorded it (the limiter's flag included).
+    pub fn cause(&self) -> Option<FailureCause> {
+        if self.limiter.hit() {
+            return Some(FailureCause::Memory);
+        }
+        self.cause
+    }
+
+    /// The message of the host failure or refusal that stopped the guest.
+    pub fn stop_message(&self) -> Option<&str> {
+        self.stop_message.as_deref()
+    }
+
+    /// Records why the job stops (the first cause wins) and returns the trap for the guest.
+    pub(crate) fn stop(&mut self, stop: HostStop) -> wasmtime::Error {
+        if self.cause.is_none() {
+            self.cause = Some(match &stop {
+                HostStop::Deadline => FailureCause::Deadline,
+                HostStop::Host(_) => FailureCause::Host,
+                HostStop::Limit(_) => FailureCause::Limit,
+            });
+            self.stop_message = Some(stop.to_string());
+        }
+        stop.into()
+    }
+
+    /// The epoch clock's check: past the deadline, the guest traps with the deadline cause.
+    pub(crate) fn check_deadline(&mut self) -> wasmtime::Result<()> {
+        if Instant::now() >= self.deadline {
+            return Err(self.stop(HostStop::Deadline));
+        }
+        Ok(())
+    }
+
+    /// The job's iModel side, or a trap for a guest calling the synchronizer without one.
+    fn job(&mut self) -> wasmtime::Result<&mut JobState> {
+        if self.job.is_none() {
+            let message = format!("synchronizer calls need a job; {} runs without an iModel", self.phase);
+            return Err(self.stop(HostStop::Host(message)));
+        }
+        Ok(self.job.as_mut().expect("checked"))
+    }
+
+    /// The synchronizer with its briefcase, for one host call.
+    fn parts(&mut self) -> wasmtime::Result<(&mut Synchronizer, &mut Briefcase)> {
+        let job = self.job()?;
+        Ok((&mut job.sync, &mut job.bim))
+    }
+
+    /// Passes a synchronizer result to the guest; a host failure traps it instead.
+    fn answer<T>(&mut self, result: Result<T, sync::SyncError>) -> wasmtime::Result<Result<T, SyncError>> {
+        match result {
+            Ok(v) => Ok(Ok(v)),
+            Err(e @ sync::SyncError::OverBudget(_)) => Err(self.stop(HostStop::Limit(e.to_string()))),
+            Err(e) if e.is_host_failure() => Err(self.stop(HostStop::Host(e.to_string()))),
+            Err(e) => Ok(Err(to_wit_error(e))),
+        }
+    }
+}
+
+/// Refuses props text over [`MAX_PROPS_BYTES`] before parsing it.
+fn check_props_size(what: &str, text: &str) -> Result<(), sync::SyncError> {
+    if text.len() > MAX_PROPS_BYTES {
+        return Err(sync::SyncError::InvalidProps(format!(
+            "{what} of {} bytes: over the limit of {} MiB per call",
+            text.len(),
+            MAX_PROPS_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
+fn batch_too_long(what: &str, len: usize, max: usize) -> sync::SyncError {
+    sync::SyncError::InvalidProps(format!("{what} of {len} items: over the limit of {max} per call"))
+}
+
+/// Up to `length` bytes of `path` from `offset` (fewer at its end).
+fn read_range(path: &std::path::Path, offset: u64, length: u32) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = Vec::new();
+    file.take(u64::from(length)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn to_wit_error(e: sync::SyncError) -> SyncError {
+    use sync::SyncError as S;
+    match e {
+        S::InvalidProps(m) => SyncError::InvalidProps(m),
+        S::UnknownClass(m) => SyncError::UnknownClass(m),
+        S::OutOfScope(m) => SyncError::OutOfScope(m),
+        S::DuplicateCode(m) => SyncError::DuplicateCode(m),
+        S::NotFound(m) => SyncError::NotFound(m),
+        S::WrongClass(m) => SyncError::WrongClass(m),
+        S::HostFailure(m) | S::OverBudget(m) => SyncError::HostFailure(m),
+    }
+}
+
+fn state_to_wit(s: sync::ItemState) -> ItemState {
+    match s {
+        sync::ItemState::Unchanged => ItemState::Unchanged,
+        sync::ItemState::New => ItemState::New,
+        sync::ItemState::Changed => ItemState::Changed,
+    }
+}
+
+fn item_from_wit(item: SourceItem) -> sync::SourceItem {
+    sync::SourceItem { id: item.id, kind: item.kind, scope: item.scope, version: item.version, checksum: item.checksum }
+}
+
+fn change_to_wit(c: sync::ChangeResult) -> ChangeResult {
+    ChangeResult { state: state_to_wit(c.state), element_id: c.element_id.map(hex) }
+}
+
+fn parse_json(text: &str) -> Result<Value, sync::SyncError> {
+    check_props_size("props", text)?;
+    serde_json::from_str(text).map_err(|e| sync::SyncError::InvalidProps(format!("not JSON: {e}")))
+}
+
+impl wit::types::Host for GuestState {}
+
+impl wit::host::Host for GuestState {
+    fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        self.console.log(level, &caps::truncate_log(&message));
+        Ok(())
+    }
+
+    fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
+        self.console.progress(self.phase, done, total);
+        Ok(())
+    }
+
+    fn connector_args(&mut self) -> wasmtime::Result<String> {
+        Ok(self.job.as_ref().map_or_else(|| "{}".to_owned(), |j| j.connector_args.to_string()))
+    }
+
+    fn source_size(&mut self) -> wasmtime::Result<Result<u64, String>> {
+        let Some(path) = self.job.as_ref().and_then(|j| j.source.as_ref()) else {
+            return Ok(Err("this job has no source file".into()));
+        };
+        Ok(std::fs::metadata(path).map(|m| m.len()).map_err(|e| format!("cannot read the source: {e}")))
+    }
+
+    fn read_source(&mut self, offset: u64, length: u32) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        let Some(path) = self.job.as_ref().and_then(|j| j.source.as_ref()) else {
+            return Ok(Err("this job has no source file".into()));
+        };
+        Ok(read_range(path, offset, length.min(MAX_READ_SOURCE)).map_err(|e| format!("cannot read the source: {e}")))
+    }
+}
+
+impl wit::synchronizer::Host for GuestState {
+    fn job_subject(&mut self) -> wasmtime::Result<String> {
+        Ok(hex(self.job()?.sync.job_subject()))
+    }
+
+    fn record_document(&mut self, doc: SourceDocument) -> wasmtime::Result<Result<DocumentRecord, SyncError>> {
+        let doc = sync::SourceDocument {
+            docid: doc.docid,
+            description: doc.description,
+            last_modified: doc.last_modified,
+            checksum: doc.checksum,
+            url: doc.url,
+        };
+        let (sync, bim) = self.parts()?;
+        let result = sync.record_document(bim, &doc).map(|r| DocumentRecord {
+            state: state_to_wit(r.state),
+            repository_link: hex(r.repository_link),
+            external_source: hex(r.external_source),
+        });
+        self.answer(result)
+    }
+
+    fn detect_changes(&mut self, item: SourceItem) -> wasmtime::Result<Result<ChangeResult, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync.detect_changes(bim, &item_from_wit(item)).map(change_to_wit);
+        self.answer(result)
+    }
+
+    fn detect_changes_batch(
+        &mut self,
+        items: Vec<SourceItem>,
+    ) -> wasmtime::Result<Result<Vec<ChangeResult>, SyncError>> {
+        if items.len() > MAX_BATCH_ITEMS {
+            return self.answer(Err(batch_too_long("detect-changes-batch", items.len(), MAX_BATCH_ITEMS)));
+        }
+        // Detection only reads, and the batch is bounded: the deadline is checked around it
+        // rather than per item, which would lose the batch's one lookup per scope.
+        self.check_deadline()?;
+        let items: Vec<sync::SourceItem> = items.into_iter().map(item_from_wit).collect();
+        let (sync, bim) = self.parts()?;
+        let result = sync.detect_changes_batch(bim, &items).map(|all| all.into_iter().map(change_to_wit).collect());
+        self.check_deadline()?;
+        self.answer(result)
+    }
+
+    fn update_imodel(&mut self, item: SourceItem, element: String) -> wasmtime::Result<Result<String, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = parse_json(&element)
+            .and_then(|props| sync.update_imodel_atomically(bim, &item_from_wit(item), &props))
+            .map(hex);
+        self.answer(result)
+    }
+
+    fn update_imodel_batch(
+        &mut self,
+        items: Vec<(SourceItem, String)>,
+    ) -> wasmtime::Result<Vec<Result<String, SyncError>>> {
+        if items.len() > MAX_BATCH_ITEMS {
+            // The WIT gives this call a result per item: each says why none was written.
+            let refusal = to_wit_error(batch_too_long("update-imodel-batch", items.len(), MAX_BATCH_ITEMS));
+            return Ok(vec![Err(refusal); items.len()]);
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (item, element) in items {
+            self.check_deadline()?;
+            let (sync, bim) = self.parts()?;
+            let result = parse_json(&element)
+                .and_then(|props| sync.update_imodel_atomically(bim, &item_from_wit(item), &props))
+                .map(hex);
+            out.push(self.answer(result)?);
+        }
+        Ok(out)
+    }
+
+    fn on_element_seen(&mut self, id: String) -> wasmtime::Result<()> {
+        let job = self.job()?;
+        if let Ok(id) = sync::parse_id(&id, "id") {
+            // Over budget, the guest is stopped and the job fails with the limit as its cause.
+            if let Err(e) = job.sync.mark_seen(id) {
+                return Err(self.stop(HostStop::Limit(e.to_string())));
+            }
+        }
+        Ok(())
+    }
+
+    fn on_elements_seen(&mut self, ids: Vec<String>) -> wasmtime::Result<()> {
+        if ids.len() > MAX_ID_LIST {
+            // This call has no error to return: refusing it stops the job with the reason.
+            let message = format!("on-elements-seen of {} ids: over the limit of {MAX_ID_LIST} per call", ids.len());
+            return Err(self.stop(HostStop::Limit(message)));
+        }
+        for id in ids {
+            self.check_deadline()?;
+            self.on_element_seen(id)?;
+        }
+        Ok(())
+    }
+
+    fn insert_element(&mut self, props: String) -> wasmtime::Result<Result<String, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = parse_json(&props).and_then(|p| sync.insert_element(bim, &p)).map(hex);
+        self.answer(result)
+    }
+
+    fn update_element(&mut self, props: String) -> wasmtime::Result<Result<(), SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = parse_json(&props).and_then(|p| sync.update_element(bim, &p));
+        self.answer(result)
+    }
+
+    fn delete_element(&mut self, id: String) -> wasmtime::Result<Result<(), SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync::parse_id(&id, "id").and_then(|id| sync.delete_element(bim, id));
+        self.answer(result)
+    }
+
+    fn insert_model(&mut self, props: String) -> wasmtime::Result<Result<String, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = parse_json(&props).and_then(|p| sync.insert_model(bim, &p)).map(hex);
+        self.answer(result)
+    }
+
+    fn insert_relationship(&mut self, props: String) -> wasmtime::Result<Result<String, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = parse_json(&props).and_then(|p| sync.insert_relationship(bim, &p)).map(hex);
+        self.answer(result)
+    }
+
+    fn find_relationships(
+        &mut self,
+        class: String,
+        source: String,
+    ) -> wasmtime::Result<Result<Vec<(String, String)>, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync
+            .find_relationships(bim, &class, &source)
+            .map(|rows| rows.into_iter().map(|(r, t)| (hex(r), hex(t))).collect());
+        self.answer(result)
+    }
+
+    fn delete_relationship(&mut self, class: String, id: String) -> wasmtime::Result<Result<(), SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync.delete_relationship(bim, &class, &id);
+        self.answer(result)
+    }
+
+    fn find_element_by_code(
+        &mut self,
+        spec: String,
+        scope: String,
+        value: String,
+    ) -> wasmtime::Result<Result<Option<String>, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync.find_element_by_code(bim, &spec, &scope, &value).map(|id| id.map(hex));
+        self.answer(result)
+    }
+
+    fn element_props(&mut self, id: String) -> wasmtime::Result<Result<Option<String>, SyncError>> {
+        let (sync, bim) = self.parts()?;
+        let result = sync.element_props(bim, &id).map(|p| p.map(|v| v.to_string()));
+        self.answer(result)
+    }
+
+    fn ensure_code_spec(&mut self, name: String, scope: CodeScope) -> wasmtime::Result<Result<String, SyncError>> {
+        let scope = match scope {
+            CodeScope::Repository => CodeScopeType::Repository,
+            CodeScope::Model => CodeScopeType::Model,
+            CodeScope::ParentElement => CodeScopeType::ParentElement,
+            CodeScope::RelatedElement => CodeScopeType::RelatedElement,
+        };
+        let (sync, bim) = self.parts()?;
+        let result = sync.ensure_code_spec(bim, &name, scope).map(hex);
+        self.answer(result)
+    }
+
+    fn set_source_units(&mut self, metres_per_unit: f64) -> wasmtime::Result<Result<(), SyncError>> {
+        let result = self.job()?.sync.set_source_units(metres_per_unit);
+        self.answer(result)
+    }
+}
+
+impl GuestState {
+    /// The job's iModel side, once the store is done with.
+    pub fn into_job(self) -> Option<JobState> {
+        self.job
+    }
+
+    /// The job's iModel side for a host step; `None` in a store made for `info`.
+    pub fn job_mut(&mut self) -> Option<&mut JobState> {
+        self.job.as_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn props_over_the_limit_are_invalid_props_not_a_trap() {
+        let big = format!("{{\"userLabel\": \"{}\"}}", "x".repeat(MAX_PROPS_BYTES));
+        match parse_json(&big) {
+            Err(sync::SyncError::InvalidProps(m)) => assert!(m.contains("over the limit of 16 MiB per call"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_json("{\"userLabel\": \"small\"}").is_ok());
+    }
+
+    #[test]
+    fn long_batches_are_refused_with_a_reason() {
+        let error = to_wit_error(batch_too_long("update-imodel-batch", MAX_BATCH_ITEMS + 1, MAX_BATCH_ITEMS));
+        match error {
+            SyncError::InvalidProps(m) => {
+                assert_eq!(m, "update-imodel-batch of 10001 items: over the limit of 10000 per call")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The synchronizer's refusals, as the WIT `sync-error` variant has them.
+
+use itwin_imodel::WriteError;
+
+/// Why the synchronizer refused a request; each carries a one-line message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("invalid props: {0}")]
+    InvalidProps(String),
+    #[error("unknown class: {0}")]
+    UnknownClass(String),
+    #[error("out of scope: {0}")]
+    OutOfScope(String),
+    #[error("duplicate code: {0}")]
+    DuplicateCode(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("wrong class: {0}")]
+    WrongClass(String),
+    #[error("host failure: {0}")]
+    HostFailure(String),
+    /// The job outgrew a budget of host memory (see `sync::budget`); the job fails.
+    #[error("over budget: {0}")]
+    OverBudget(String),
+}
+
+impl From<WriteError> for SyncError {
+    fn from(e: WriteError) -> Self {
+        let message = e.to_string();
+        match e {
+            WriteError::UnknownClass { .. }
+            | WriteError::AbstractClass { .. }
+            | WriteError::WrongKindOfClass { .. } => SyncError::UnknownClass(message),
+            WriteError::UnknownProperty { .. }
+            | WriteError::ReadOnlyProperty { .. }
+            | WriteError::WrongType { .. }
+            | WriteError::MissingProperty { .. }
+            | WriteError::Invalid(_) => SyncError::InvalidProps(message),
+            WriteError::NotFound { .. } => SyncError::NotFound(message),
+            WriteError::WrongClass { .. } | WriteError::WrongModel { .. } => SyncError::WrongClass(message),
+            WriteError::DuplicateCode { .. } | WriteError::DuplicateFederationGuid { .. } => {
+                SyncError::DuplicateCode(message)
+            }
+            WriteError::OutOfScope(_) => SyncError::OutOfScope(message),
+            WriteError::Sqlite(_) => SyncError::HostFailure(message),
+        }
+    }
+}
+
+impl SyncError {
+    /// Whether the job must fail even if the connector handles the error: the host itself broke.
+    pub fn is_host_failure(&self) -> bool {
+        matches!(self, SyncError::HostFailure(_) | SyncError::OverBudget(_))
+    }
+}

@@ -1,0 +1,220 @@
+//! The synchronizer: the iTwin.js connector framework's change detection, element writing and
+//! deletion, performed by the host on the connector's behalf, with every write checked against
+//! the connector's job subject.
+//!
+//! Semantics follow `@itwin/connector-framework` 2.4 (see DEVELOPERS.md), with its known bugs
+//! fixed: children are tracked by their own aspects (scope = parent) instead of copies of the
+//! parent's, unlisted children are deleted with the update that drops them, aspects are updated
+//! by id, an empty item id is refused, and documents found unchanged protect only their own
+//! elements from channel-based deletion instead of turning deletion off.
+
+mod config_link;
+mod deletion;
+mod documents;
+mod error;
+mod frame;
+#[cfg(test)]
+mod fuzz_tests;
+mod items;
+mod job_subject;
+mod scope;
+#[cfg(test)]
+mod scope_tests;
+mod stats;
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;
+pub mod views;
+
+use std::collections::{HashMap, HashSet};
+
+pub use error::SyncError;
+pub use frame::SourceFrame;
+pub use job_subject::JobIdentity;
+
+pub use stats::{Stats, Tally};
+
+use itwin_imodel::id64;
+
+/// What change detection found (the WIT `item-state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemState {
+    Unchanged,
+    New,
+    Changed,
+}
+
+/// A source item (the WIT `source-item`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceItem {
+    pub id: String,
+    pub kind: Option<String>,
+    pub scope: Option<String>,
+    pub version: Option<String>,
+    pub checksum: Option<String>,
+}
+
+/// The answer of change detection (the WIT `change-result`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeResult {
+    pub state: ItemState,
+    pub element_id: Option<i64>,
+}
+
+/// A source document (the WIT `source-document`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceDocument {
+    pub docid: String,
+    pub description: Option<String>,
+    pub last_modified: Option<String>,
+    pub checksum: Option<String>,
+    pub url: Option<String>,
+}
+
+/// What `record_document` found or wrote (the WIT `document-record`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub state: ItemState,
+    pub repository_link: i64,
+    pub external_source: i64,
+}
+
+/// How unseen elements are found at the end of a run (the WIT `deletion-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionMode {
+    Channel,
+    File,
+    None,
+}
+
+/// The most elements a connector may mark seen in one job: the deletion step must remember each
+/// (about 20 bytes of host memory an id, so ~400 MB at the limit).
+pub const MAX_SEEN_ELEMENTS: usize = 20_000_000;
+/// The most items change detection remembers as new (sparing their write a second lookup);
+/// beyond it they are simply looked up again, so host memory stays bounded.
+const MAX_DETECTED_NEW: usize = 1_000_000;
+
+/// The aspect kind of a document's RepositoryLink, as the framework writes it.
+pub const DOCUMENT_KIND: &str = "DocumentWithBeGuid";
+/// The aspect kind of items that do not name one.
+pub const DEFAULT_KIND: &str = "Element";
+
+/// A recorded document, and the version its aspect gets if the job succeeds.
+#[derive(Debug, Clone)]
+struct RecordedDocument {
+    docid: String,
+    record: DocumentRecord,
+    aspect: i64,
+    /// The job subject the document's aspect names as its owner, if it names one.
+    owner: Option<i64>,
+    /// The RepositoryLink update a changed document gets when the job succeeds.
+    link_update: Option<serde_json::Value>,
+    version: Option<String>,
+    checksum: Option<String>,
+}
+
+/// One job's synchronizer state.
+pub struct Synchronizer {
+    job_subject: i64,
+    connector_name: String,
+    connector_version: String,
+    documents: HashMap<String, RecordedDocument>,
+    seen_elements: HashSet<i64>,
+    seen_aspects: HashSet<i64>,
+    /// (scope, kind, identifier) of items change detection found untracked this run, so that
+    /// writing them needs no second lookup. Only aspects the synchronizer writes itself can
+    /// make such a key tracked, and it takes the key out when it does.
+    /// Kind → scope → identifiers, so that lookups borrow the item's strings.
+    detected_new: HashMap<String, HashMap<i64, HashSet<String>>>,
+    /// How many identifiers `detected_new` holds (at most [`MAX_DETECTED_NEW`]).
+    detected_new_count: usize,
+    /// [`MAX_SEEN_ELEMENTS`], smaller in tests.
+    seen_budget: usize,
+    /// Which tree elements belong to (see `scope`).
+    scope: scope::ScopeCache,
+    /// How the connector's coordinates become the iModel's (units, global origin).
+    frame: SourceFrame,
+    /// Models known to be spatial (or not), for the global origin.
+    spatial_models: HashMap<i64, bool>,
+    stats: Stats,
+}
+
+impl Synchronizer {
+    /// A synchronizer for a connector; its job subject is set once the runner has it
+    /// ([`Synchronizer::set_job_subject`]); until then only documents can be recorded.
+    pub fn new(connector_name: &str, connector_version: &str) -> Self {
+        Synchronizer {
+            job_subject: 0,
+            connector_name: connector_name.to_owned(),
+            connector_version: connector_version.to_owned(),
+            documents: HashMap::new(),
+            seen_elements: HashSet::new(),
+            seen_aspects: HashSet::new(),
+            detected_new: HashMap::new(),
+            detected_new_count: 0,
+            seen_budget: MAX_SEEN_ELEMENTS,
+            scope: scope::ScopeCache::default(),
+            frame: SourceFrame::default(),
+            spatial_models: HashMap::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn job_subject(&self) -> i64 {
+        self.job_subject
+    }
+
+    pub fn set_job_subject(&mut self, id: i64) {
+        self.job_subject = id;
+        self.forget_scope();
+    }
+
+    /// Marks an element as present in the source this run: deletion detection keeps it, and
+    /// the children tracked under it (written through its `children`); what lies in its
+    /// sub-model is judged on its own.
+    pub fn on_element_seen(&mut self, id: i64) {
+        if self.seen_elements.insert(id) {
+            self.stats.seen += 1;
+        }
+    }
+
+    /// [`Synchronizer::on_element_seen`] for the connector's own requests, which are bounded:
+    /// more than [`MAX_SEEN_ELEMENTS`] fails the job rather than the host.
+    ///
+    /// # Errors
+    /// [`SyncError::OverBudget`] past the limit.
+    pub fn mark_seen(&mut self, id: i64) -> Result<(), SyncError> {
+        if self.seen_elements.len() >= self.seen_budget && !self.seen_elements.contains(&id) {
+            return Err(SyncError::OverBudget(format!(
+                "more than {} elements marked seen in one job",
+                self.seen_budget
+            )));
+        }
+        self.on_element_seen(id);
+        Ok(())
+    }
+
+    /// Counts of what the job wrote, per class.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// The ExternalSource of the only recorded document, the default `source` of aspects.
+    fn single_external_source(&self) -> Option<i64> {
+        let mut sources = self.documents.values().map(|d| d.record.external_source);
+        match (sources.next(), sources.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+}
+
+/// Parses an id given by a connector, naming `what` in the error.
+pub fn parse_id(text: &str, what: &str) -> Result<i64, SyncError> {
+    id64::parse(text, what).map_err(|e| SyncError::InvalidProps(e.to_string()))
+}

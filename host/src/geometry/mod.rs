@@ -1,7 +1,0 @@
-//! Geometry in the iTwin.js wire format (`GeometryStreamProps` JSON): encoding to and decoding
-//! from the binary GeometryStream blobs the native library stores, and the ranges that placement,
-//! the spatial index and project extents need, and scaling for a change of length unit.
-
-pub mod codec;
-pub mod range;
-pub mod scale;

@@ -1,0 +1,11 @@
+//! End-to-end tests of the `itwin-host` binary: connector components built from
+//! `guest-examples/` and `tests/guests/` (scripts/build-guests.sh) run through the CLI, and the
+//! official iTwin.js backend (tests/compat) judges every file they write. One test binary, so
+//! wasmtime's dependents link once.
+
+mod cli;
+mod connector;
+mod containment;
+mod crash;
+mod run;
+mod spatial;
