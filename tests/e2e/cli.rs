@@ -21,7 +21,7 @@ fn the_example_run_makes_an_imodel_itwinjs_reads() {
     assert!(stdout.contains("20 inserted, 0 updated, 0 deleted"), "{stdout}");
 
     // The pumps carry geometry: iTwin.js must make of each `geom` what it reads from our streams.
-    let example = include_str!("../../crates/crates/host/examples/site.jsonl");
+    let example = include_str!("../../crates/host/examples/site.jsonl");
     let conn = rusqlite::Connection::open_with_flags(&bim, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut geometry = Vec::new();
     for line in example.lines().filter(|l| l.starts_with('{')) {

@@ -25,20 +25,40 @@ pub enum CompileIsolation {
     InProcess,
     /// In a child process `exe __compile`, its address space capped at `memory` bytes and killed
     /// at the job's deadline.
-    ChildProcess { exe: PathBuf, memory: u64 },
+    ChildProcess {
+        /// The `itwin-host` executable.
+        exe: PathBuf,
+        /// Address-space bound in bytes.
+        memory: u64,
+    },
 }
 
 /// Why a component could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The component file is over [`crate::MAX_COMPONENT_BYTES`].
     #[error("the component is {size} bytes, over the limit of {} MiB", limit >> 20)]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Not a valid component.
     #[error("not a connector component: {0}")]
     Invalid(String),
+    /// The job's deadline came first.
     #[error("compiling the component did not finish before the job's deadline")]
     CompileDeadline,
+    /// The compiler child ran out of its memory bound or died.
     #[error("compiling the component failed within its bound of {} MiB of memory ({how})", memory >> 20)]
-    CompileKilled { memory: u64, how: String },
+    CompileKilled {
+        /// The bound in bytes.
+        memory: u64,
+        /// How the child ended.
+        how: String,
+    },
+    /// Reading, writing or starting the compiler failed.
     #[error("cannot compile the component: {0}")]
     Io(String),
 }

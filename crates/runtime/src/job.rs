@@ -8,7 +8,22 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::Limits;
+/// Resource limits of one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes all linear memories and tables of the job's store may use together.
+    pub memory: usize,
+    /// Wall-clock time for the whole job, compiling and instantiating included.
+    pub deadline: Duration,
+    /// Instruction budget (wasmtime fuel); `None` = unlimited.
+    pub fuel: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { memory: 1 << 30, deadline: Duration::from_secs(600), fuel: None }
+    }
+}
 
 /// How the iModel is opened: always a fresh file, or opened and updated in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +35,10 @@ pub enum DbType {
 }
 
 impl DbType {
+    /// Parses the job file's / command line's `dbType` (`standalone`, `snapshot`).
+    ///
+    /// # Errors
+    /// Any other value, with a hint (`briefcase` needs iModelHub).
     pub fn parse(text: &str) -> Result<Self> {
         match text {
             "snapshot" => Ok(DbType::Snapshot),
@@ -56,16 +75,27 @@ impl Channel {
 /// Everything a run needs.
 #[derive(Debug, Clone)]
 pub struct JobArgs {
+    /// The connector component (`.wasm`).
     pub connector: PathBuf,
+    /// The source file the connector reads (mounted read-only at `/source`).
     pub source: PathBuf,
+    /// The iModel written (a standalone file updated in place, or a new snapshot).
     pub output: PathBuf,
+    /// Standalone (incremental) or snapshot (a new file each run).
     pub db_type: DbType,
+    /// Where a failed run writes its `error.json`.
     pub error_file: PathBuf,
+    /// Remove the job's data instead of synchronizing.
     pub unmap: bool,
+    /// The job file's `connectorArgs`, handed to the connector as JSON.
     pub connector_args: Value,
+    /// Extra props for the SynchronizationConfigLink (the job's `synchConfigFile`).
     pub synch_config: Option<Value>,
+    /// Names the change in the file's history (the framework's `revisionHeader`).
     pub revision_header: String,
+    /// Memory, deadline and fuel of the whole job.
     pub limits: Limits,
+    /// The channel the job's elements are in.
     pub channel: Channel,
     /// How long to wait for another run on the same iModel to finish (0: fail at once).
     pub wait: Duration,
@@ -75,18 +105,31 @@ pub struct JobArgs {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobFileArgs {
+    /// `source`: the source file.
     pub source: Option<PathBuf>,
+    /// `stagingDir`: where the output goes when `output` is not given.
     pub staging_dir: Option<PathBuf>,
+    /// `dbType`: `standalone` or `snapshot`.
     pub db_type: Option<String>,
+    /// `revisionHeader`.
     pub revision_header: Option<String>,
+    /// `synchConfigFile`: a JSON file of extra props for the SynchronizationConfigLink.
     pub synch_config_file: Option<PathBuf>,
+    /// `errorFile`.
     pub error_file: Option<PathBuf>,
+    /// `shouldUnmapSource`: unmap instead of synchronizing.
     pub should_unmap_source: Option<bool>,
+    /// `connectorArgs`: JSON handed to the connector.
     pub connector_args: Option<Value>,
+    /// `output` (ours): the iModel file.
     pub output: Option<PathBuf>,
+    /// `connector` (ours): the component.
     pub connector: Option<PathBuf>,
+    /// `memoryLimitMb` (ours).
     pub memory_limit_mb: Option<u64>,
+    /// `timeoutSeconds` (ours).
     pub timeout_seconds: Option<u64>,
+    /// `fuel` (ours).
     pub fuel: Option<u64>,
 }
 
@@ -127,17 +170,29 @@ pub fn read_job_file(path: &Path) -> Result<JobFileArgs> {
 /// What the command line gives, each overriding the job file.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
+    /// The component (positional argument).
     pub connector: Option<PathBuf>,
+    /// `--source`.
     pub source: Option<PathBuf>,
+    /// `--output`.
     pub output: Option<PathBuf>,
+    /// `--db-type`.
     pub db_type: Option<String>,
+    /// `--error-file`.
     pub error_file: Option<PathBuf>,
+    /// `--unmap`.
     pub unmap: bool,
+    /// `--memory-limit` in MiB.
     pub memory_limit_mb: Option<u64>,
+    /// `--timeout` in seconds.
     pub timeout_seconds: Option<u64>,
+    /// `--fuel`.
     pub fuel: Option<u64>,
+    /// `--channel-key`.
     pub channel_key: Option<String>,
+    /// `--shared-channel`.
     pub shared_channel: bool,
+    /// `--wait` in seconds.
     pub wait_seconds: Option<u64>,
 }
 

@@ -42,6 +42,7 @@ impl TotalLimiter {
     }
 
     /// Bytes of memories and tables in use.
+    #[cfg(test)]
     pub fn used(&self) -> usize {
         self.used
     }

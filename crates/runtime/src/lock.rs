@@ -10,10 +10,22 @@ use std::time::{Duration, Instant};
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another process holds it.
     #[error("{} is locked by process {pid} (another itwin-host run)", path.display())]
-    Locked { path: PathBuf, pid: String },
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The holder's pid, as it wrote it.
+        pid: String,
+    },
+    /// The lock file could not be created or locked.
     #[error("cannot lock {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// Held while a run writes an iModel; dropping it releases the lock.

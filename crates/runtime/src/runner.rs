@@ -24,13 +24,21 @@ use itwin_sync::{self as sync, Stats, Synchronizer};
 /// What a successful job did.
 #[derive(Debug, Clone)]
 pub struct RunReport {
+    /// The connector's name (its `info`).
     pub connector: String,
+    /// The connector's version (its `info`).
     pub connector_version: String,
+    /// The code value of the job subject.
     pub job_subject: String,
+    /// Inserted / updated / deleted / unchanged per class.
     pub stats: Stats,
+    /// The job was an unmap.
     pub unmapped: bool,
+    /// Whether the compiled component came from the cache.
     pub component_origin: Origin,
+    /// Time to compile or load the component.
     pub component_load: Duration,
+    /// Time of the whole job.
     pub duration: Duration,
     /// Time spent in each lifecycle call and host step, in order (for `--verbose`).
     pub phases: Vec<(&'static str, Duration)>,
@@ -40,8 +48,11 @@ pub struct RunReport {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("connector `{connector}` failed in {phase}: {cause}")]
 pub struct JobFailure {
+    /// The connector's name, or its file name before `info` answered.
     pub connector: String,
+    /// The lifecycle phase or host step that failed.
     pub phase: String,
+    /// The cause in the user's terms (one line).
     pub cause: String,
     /// What stopped the job, as the host recorded it.
     pub kind: FailureCause,

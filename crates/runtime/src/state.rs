@@ -36,14 +36,19 @@ pub enum LogSource {
 /// A line of the job's log. Guest text in `message` is already escaped to one visible line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// Its level (guest output is info, stderr warn).
     pub level: LogLevel,
+    /// Who wrote it.
     pub source: LogSource,
+    /// The escaped text.
     pub message: String,
 }
 
 /// Receives the guest's log lines and progress as they happen (the CLI prints them).
 pub trait JobObserver: Send {
+    /// A log line, as it is written.
     fn log(&mut self, line: &LogLine);
+    /// `done` of `total` (if known) items in `phase`.
     fn progress(&mut self, phase: &str, done: u64, total: Option<u64>);
 }
 
