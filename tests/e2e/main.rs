@@ -7,5 +7,6 @@ mod cli;
 mod connector;
 mod containment;
 mod crash;
+mod readme;
 mod run;
 mod spatial;

@@ -1,4 +1,6 @@
 //! The `itwin-host` command line.
+// Doc comments on the clap types below are the CLI's help text, where `<output>` means a value.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process: the size of the `run` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run a connector component: synchronize its source into an iModel, in one transaction.
     Run(RunArgs),
@@ -194,7 +198,7 @@ fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
     ComponentCache::new(if off { None } else { dir.or_else(ComponentCache::default_dir) })
 }
 
-/// The compiler child (`__compile`): exit 0, or [`COMPILE_OUT_OF_MEMORY`] when an allocation
+/// The compiler child (`__compile`): exit 0, or [`itwin_runtime::COMPILE_OUT_OF_MEMORY`] when an allocation
 /// failed under its memory bound, or 1 with the error on stderr.
 fn compile_child(out: &Path, metering: Metering) -> std::process::ExitCode {
     let result = (|| -> Result<()> {

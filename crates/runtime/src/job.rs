@@ -4,9 +4,43 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// Why a job's arguments cannot make a job: one line for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// A file the job names cannot be read.
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Unreadable {
+        /// `the job file` or `synchConfigFile`.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A file the job names is not the JSON it should be.
+    #[error("{} is not {what}: {source}", path.display())]
+    NotJson {
+        /// What it should be.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// Anything else wrong with the arguments, with what to do about it.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+type Result<T> = std::result::Result<T, JobError>;
+
+/// Returns [`JobError::Invalid`] from the function.
+macro_rules! invalid {
+    ($($arg:tt)*) => { return Err(JobError::Invalid(format!($($arg)*))) };
+}
 
 /// Resource limits of one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +72,13 @@ impl DbType {
     /// Parses the job file's / command line's `dbType` (`standalone`, `snapshot`).
     ///
     /// # Errors
-    /// Any other value, with a hint (`briefcase` needs iModelHub).
+    /// [`JobError::Invalid`] for any other value, with a hint (`briefcase` needs iModelHub).
     pub fn parse(text: &str) -> Result<Self> {
         match text {
             "snapshot" => Ok(DbType::Snapshot),
             "standalone" => Ok(DbType::Standalone),
-            "briefcase" => bail!("dbType \"briefcase\" needs iModelHub, which itwin-host does not reach: use \"standalone\" or \"snapshot\""),
-            other => bail!("unknown dbType {other:?}: use \"standalone\" or \"snapshot\""),
+            "briefcase" => invalid!("dbType \"briefcase\" needs iModelHub, which itwin-host does not reach: use \"standalone\" or \"snapshot\""),
+            other => invalid!("unknown dbType {other:?}: use \"standalone\" or \"snapshot\""),
         }
     }
 }
@@ -141,13 +175,25 @@ struct JobFile {
 }
 
 /// Reads a job file; relative paths in it are relative to the file's folder.
+///
+/// # Errors
+/// The file cannot be read, is not JSON of the job file's shape, is not version `0.0.1` or has
+/// no `jobArgs`.
 pub fn read_job_file(path: &Path) -> Result<JobFileArgs> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the job file {}", path.display()))?;
-    let file: JobFile = serde_json::from_str(&text).with_context(|| format!("{} is not a job file", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|source| JobError::Unreadable {
+        what: "the job file",
+        path: path.into(),
+        source,
+    })?;
+    let file: JobFile = serde_json::from_str(&text).map_err(|source| JobError::NotJson {
+        what: "a job file",
+        path: path.into(),
+        source,
+    })?;
     if file.version != "0.0.1" {
-        bail!("{}: job file version {:?} is not supported (expected \"0.0.1\")", path.display(), file.version);
+        invalid!("{}: job file version {:?} is not supported (expected \"0.0.1\")", path.display(), file.version);
     }
-    let mut args = file.job_args.with_context(|| format!("{}: the job file has no \"jobArgs\"", path.display()))?;
+    let Some(mut args) = file.job_args else { invalid!("{}: the job file has no \"jobArgs\"", path.display()) };
     let base = path.parent().unwrap_or(Path::new("."));
     for p in [
         &mut args.source,
@@ -198,11 +244,17 @@ pub struct Overrides {
 
 impl JobArgs {
     /// Combines a job file (if any) with command-line overrides and fills the defaults.
+    ///
+    /// # Errors
+    /// No connector or source given, the source is not a file, an unknown `dbType`, an
+    /// unreadable `synchConfigFile`, or contradictory channel flags.
     pub fn resolve(file: JobFileArgs, flags: Overrides) -> Result<JobArgs> {
-        let connector = flags.connector.or(file.connector).context("no connector: give the .wasm file")?;
-        let source = flags.source.or(file.source).context("no source: give --source <file> (or jobArgs.source)")?;
+        let Some(connector) = flags.connector.or(file.connector) else { invalid!("no connector: give the .wasm file") };
+        let Some(source) = flags.source.or(file.source) else {
+            invalid!("no source: give --source <file> (or jobArgs.source)")
+        };
         if !source.is_file() {
-            bail!("the source {} is not a file", source.display());
+            invalid!("the source {} is not a file", source.display());
         }
         let db_type = DbType::parse(flags.db_type.or(file.db_type).as_deref().unwrap_or("standalone"))?;
         let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "job".into());
@@ -215,13 +267,19 @@ impl JobArgs {
             None => output.with_extension("error.json"),
         });
         let synch_config = match &file.synch_config_file {
-            Some(path) => Some(
-                serde_json::from_str(
-                    &std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read synchConfigFile {}", path.display()))?,
-                )
-                .with_context(|| format!("synchConfigFile {} is not JSON", path.display()))?,
-            ),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| JobError::Unreadable {
+                    what: "synchConfigFile",
+                    path: path.clone(),
+                    source,
+                })?;
+                let json = serde_json::from_str(&text).map_err(|source| JobError::NotJson {
+                    what: "JSON (synchConfigFile)",
+                    path: path.clone(),
+                    source,
+                })?;
+                Some(json)
+            }
             None => None,
         };
         let defaults = Limits::default();
@@ -242,8 +300,8 @@ impl JobArgs {
             revision_header: file.revision_header.unwrap_or_else(|| "itwin-host".into()),
             limits,
             channel: match (flags.channel_key, flags.shared_channel) {
-                (Some(_), true) => bail!("--channel-key and --shared-channel exclude each other: choose one"),
-                (Some(key), false) if key.trim().is_empty() => bail!("--channel-key needs a non-empty key"),
+                (Some(_), true) => invalid!("--channel-key and --shared-channel exclude each other: choose one"),
+                (Some(key), false) if key.trim().is_empty() => invalid!("--channel-key needs a non-empty key"),
                 (Some(key), false) if key == "shared" => Channel::Shared,
                 (Some(key), false) => Channel::Key(key),
                 (None, true) => Channel::Shared,

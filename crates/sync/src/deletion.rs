@@ -17,6 +17,9 @@ impl Synchronizer {
     ///
     /// In both modes a child tracked under its parent (written through `children`, aspect scope
     /// = parent) belongs to that parent's update: it stays while its parent stays.
+    ///
+    /// # Errors
+    /// The writer's errors, as [`SyncError::HostFailure`].
     pub fn delete_unseen(&mut self, bim: &mut Briefcase, mode: DeletionMode) -> Result<usize, SyncError> {
         let doomed = match mode {
             DeletionMode::None => return Ok(0),

@@ -15,6 +15,9 @@ impl Synchronizer {
     /// RepositoryLink (code spec `bis:LinkElement`, scope 0x1, value = docid) with a
     /// "DocumentWithBeGuid" aspect, and its ExternalSource. The aspect's version and checksum
     /// are written by [`Synchronizer::finish_documents`], only when the job succeeds.
+    ///
+    /// # Errors
+    /// [`SyncError::OutOfScope`] for a document another job owns; write errors as host failures.
     pub fn record_document(&mut self, bim: &mut Briefcase, doc: &SourceDocument) -> Result<DocumentRecord, SyncError> {
         if doc.docid.is_empty() {
             return Err(SyncError::InvalidProps("a source document needs a non-empty `docid`".into()));
@@ -112,6 +115,9 @@ impl Synchronizer {
 
     /// The RepositoryLinks of every document this job owns, recorded this run or not: what an
     /// unmap removes besides the job subject's tree.
+    ///
+    /// # Errors
+    /// The reader's errors, as [`SyncError::HostFailure`].
     pub fn owned_document_links(&self, bim: &mut Briefcase) -> Result<Vec<i64>, SyncError> {
         let mut links: Vec<i64> = self.documents().map(|d| d.repository_link).collect();
         for aspect in bim.external_source_aspects_in_scope(REPOSITORY, DOCUMENT_KIND)? {
@@ -131,6 +137,9 @@ impl Synchronizer {
 
     /// Checks that every document recorded before the job subject was known is this job's: a
     /// document belongs to the job that first recorded it.
+    ///
+    /// # Errors
+    /// [`SyncError::OutOfScope`] when a recorded document belongs to another job of the connector.
     pub fn bind_documents(&self) -> Result<(), SyncError> {
         for doc in self.documents.values() {
             self.check_document_owner(&doc.docid, doc.owner)?;
@@ -151,6 +160,9 @@ impl Synchronizer {
     /// Writes each recorded document's version, checksum, owner and changed link: the last step
     /// of a successful job, so a job that fails leaves its documents looking changed to the next
     /// run.
+    ///
+    /// # Errors
+    /// The writer's errors, as [`SyncError::HostFailure`].
     pub fn finish_documents(&mut self, bim: &mut Briefcase) -> Result<(), SyncError> {
         self.bind_documents()?;
         let mut owner = serde_json::Map::new();

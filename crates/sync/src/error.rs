@@ -5,18 +5,25 @@ use itwin_imodel::WriteError;
 /// Why the synchronizer refused a request; each carries a one-line message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
+    /// Malformed props, item or id.
     #[error("invalid props: {0}")]
     InvalidProps(String),
+    /// The class is not in the iModel.
     #[error("unknown class: {0}")]
     UnknownClass(String),
+    /// The write or read would reach outside the job.
     #[error("out of scope: {0}")]
     OutOfScope(String),
+    /// Another element has the code.
     #[error("duplicate code: {0}")]
     DuplicateCode(String),
+    /// The element or row does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The class cannot be used where it was given.
     #[error("wrong class: {0}")]
     WrongClass(String),
+    /// The host failed (SQLite); the job fails.
     #[error("host failure: {0}")]
     HostFailure(String),
     /// The job outgrew a budget of host memory (see `sync::budget`); the job fails.

@@ -17,7 +17,9 @@ use itwin_imodel::{id64, Briefcase};
 /// everything else that is a length.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SourceFrame {
+    /// Metres per source unit (`set-source-units`).
     pub metres_per_unit: f64,
+    /// The iModel's global origin, subtracted from spatial placements.
     pub global_origin: [f64; 3],
 }
 
@@ -48,11 +50,17 @@ impl SourceFrame {
     /// Converts the lengths of element props from the source's frame into the iModel's, in place:
     /// `placement.origin` (shifted by the global origin when `spatial`), `placement.bbox`, a
     /// part's `bbox`, and `geom`.
+    ///
+    /// # Errors
+    /// [`SyncError::InvalidProps`] for coordinates that cannot be scaled or stored.
     pub fn to_imodel(&self, props: &mut Value, spatial: bool) -> Result<(), SyncError> {
         self.convert(props, spatial, Direction::ToIModel)
     }
 
     /// The inverse of [`SourceFrame::to_imodel`], for props read back by the connector.
+    ///
+    /// # Errors
+    /// [`SyncError::InvalidProps`] for geometry that cannot be scaled.
     pub fn to_source(&self, props: &mut Value, spatial: bool) -> Result<(), SyncError> {
         self.convert(props, spatial, Direction::ToSource)
     }
@@ -135,6 +143,9 @@ const MAX_METRES_PER_UNIT: f64 = 1e9;
 
 impl Synchronizer {
     /// Lengths the connector sends from now on are in this unit; `1.0` is metres.
+    ///
+    /// # Errors
+    /// [`SyncError::InvalidProps`] for a factor outside 1e-9..1e9 or not finite.
     pub fn set_source_units(&mut self, metres_per_unit: f64) -> Result<(), SyncError> {
         if !(metres_per_unit.is_finite() && (MIN_METRES_PER_UNIT..=MAX_METRES_PER_UNIT).contains(&metres_per_unit)) {
             return Err(SyncError::InvalidProps(format!(
@@ -150,6 +161,7 @@ impl Synchronizer {
         self.frame.global_origin = origin;
     }
 
+    /// The frame in effect.
     pub fn source_frame(&self) -> SourceFrame {
         self.frame
     }

@@ -71,6 +71,9 @@ impl Synchronizer {
     }
 
     /// Change detection for one item. A found aspect is marked seen, its element is not.
+    ///
+    /// # Errors
+    /// [`SyncError::InvalidProps`] for an empty id or a scope that is not the job's.
     pub fn detect_changes(&mut self, bim: &mut Briefcase, item: &SourceItem) -> Result<ChangeResult, SyncError> {
         let mut one = self.detect_changes_batch(bim, std::slice::from_ref(item))?;
         Ok(one.remove(0))
@@ -127,6 +130,9 @@ impl Synchronizer {
 
     /// Writes the element of an item: insert when untracked, update in place when tracked and
     /// changed, only marked seen when unchanged. Returns the element id.
+    ///
+    /// # Errors
+    /// Any refusal of the write (invalid props, out of scope, duplicate code, …), with nothing written.
     pub fn update_imodel(&mut self, bim: &mut Briefcase, item: &SourceItem, element: &Value) -> Result<i64, SyncError> {
         let item = self.resolve(bim, item)?;
         let found = self.tracking_aspect(bim, &item)?;
@@ -331,6 +337,9 @@ impl Synchronizer {
     }
 
     /// Inserts an element that change detection does not track.
+    ///
+    /// # Errors
+    /// Any refusal of the write (invalid props, unknown class, out of scope, duplicate code), with nothing written.
     pub fn insert_element(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
         if props.get(CHILDREN).is_some() {
             return Err(SyncError::InvalidProps(
@@ -343,6 +352,9 @@ impl Synchronizer {
     }
 
     /// Updates an element of the job (never the job subject itself).
+    ///
+    /// # Errors
+    /// Any refusal of the write, or [`SyncError::NotFound`], with nothing written.
     pub fn update_element(&mut self, bim: &mut Briefcase, props: &Value) -> Result<(), SyncError> {
         let id = id64::from_json(props.get("id").unwrap_or(&Value::Null), "id")
             .map_err(|e| SyncError::InvalidProps(e.to_string()))?;
@@ -352,6 +364,9 @@ impl Synchronizer {
     }
 
     /// Deletes an element of the job with its children and sub-models.
+    ///
+    /// # Errors
+    /// [`SyncError::OutOfScope`] for an element not the job's; [`SyncError::NotFound`].
     pub fn delete_element(&mut self, bim: &mut Briefcase, id: i64) -> Result<(), SyncError> {
         self.require_writable(bim, id)?;
         self.delete_tracked_subtree(bim, id)
@@ -369,6 +384,9 @@ impl Synchronizer {
 
     /// Inserts the model of a partition of the job.
     /// The modeled element is judged as the writer resolves it (any spelling of its key).
+    ///
+    /// # Errors
+    /// Any refusal of the write, with nothing written.
     pub fn insert_model(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
         let id = bim.insert_model_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
@@ -379,6 +397,9 @@ impl Synchronizer {
     /// Inserts a link-table relationship whose source lies in the job.
     /// Source and target are judged as the writer resolves them (`sourceId` or
     /// `SourceECInstanceId`, any case).
+    ///
+    /// # Errors
+    /// Any refusal of the write (either end out of scope, wrong class), with nothing written.
     pub fn insert_relationship(&mut self, bim: &mut Briefcase, props: &Value) -> Result<i64, SyncError> {
         let id = bim.insert_relationship_checked(props, &mut |b, write| self.check_write(b, write))?;
         let class = props.get("classFullName").and_then(Value::as_str).unwrap_or_default();
@@ -409,6 +430,9 @@ impl Synchronizer {
     }
 
     /// Deletes a relationship whose source lies in the job.
+    ///
+    /// # Errors
+    /// [`SyncError::NotFound`], or [`SyncError::OutOfScope`] when its source is not the job's.
     pub fn delete_relationship(&mut self, bim: &mut Briefcase, class: &str, id: &str) -> Result<(), SyncError> {
         let id = parse_id(id, "id")?;
         let source = bim
@@ -441,6 +465,9 @@ impl Synchronizer {
     }
 
     /// Reads an element's props, in the connector's frame (see [`Synchronizer::set_source_units`]).
+    ///
+    /// # Errors
+    /// [`SyncError::OutOfScope`] for an element the job may not read; bad ids as invalid props.
     pub fn element_props(&mut self, bim: &mut Briefcase, id: &str) -> Result<Option<Value>, SyncError> {
         let id = parse_id(id, "id")?;
         if !self.require_readable(bim, id, "element")? {
@@ -461,7 +488,7 @@ impl Synchronizer {
         // Code specs are named `<connector>:…` by the connector that owns them, so that no
         // connector can take a name another one relies on; BIS's own are shared.
         let shared = name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("bis:"));
-        if !self.owns_code_spec_name(name) && !(shared && bim.code_spec_by_name(name)?.is_some()) {
+        if !(self.owns_code_spec_name(name) || shared && bim.code_spec_by_name(name)?.is_some()) {
             return Err(SyncError::OutOfScope(format!(
                 "code spec `{name}`: a connector creates code specs named `{}:…` (its own name) and uses existing `bis:` ones",
                 self.connector_name

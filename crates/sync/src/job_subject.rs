@@ -22,7 +22,9 @@ const BRIDGE_TYPE: &str = "WasmConnector";
 pub struct JobIdentity<'a> {
     /// The job subject's code value (`<connector>:<source>` unless the connector names it).
     pub subject_name: &'a str,
+    /// The connector's name.
     pub connector: &'a str,
+    /// The connector's version.
     pub connector_version: &'a str,
     /// The source as the job names it.
     pub source: &'a str,
@@ -34,6 +36,9 @@ pub struct JobIdentity<'a> {
 impl Synchronizer {
     /// Finds the job subject of `job` or creates it under the root subject; true if it was
     /// created now. Refuses (`out-of-scope`) a subject that is not this job's.
+    ///
+    /// # Errors
+    /// [`SyncError::OutOfScope`] when the name is the root subject's or another connector's or source's job subject, or a Subject the host did not create; write errors as host failures.
     pub fn ensure_job_subject(&mut self, bim: &mut Briefcase, job: &JobIdentity<'_>) -> Result<(i64, bool), SyncError> {
         let spec = bim
             .code_spec_by_name("bis:Subject")?

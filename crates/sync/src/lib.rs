@@ -8,6 +8,8 @@
 //! by id, an empty item id is refused, and documents found unchanged protect only their own
 //! elements from channel-based deletion instead of turning deletion off.
 
+#![warn(missing_docs)]
+
 mod config_link;
 mod deletion;
 mod documents;
@@ -40,51 +42,72 @@ use itwin_imodel::id64;
 /// What change detection found (the WIT `item-state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemState {
+    /// Same version, or same checksum.
     Unchanged,
+    /// No element has its aspect yet.
     New,
+    /// Its version or checksum changed.
     Changed,
 }
 
 /// A source item (the WIT `source-item`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceItem {
+    /// The item's id in the source (the aspect's Identifier).
     pub id: String,
+    /// The aspect's Kind (default `Element`).
     pub kind: Option<String>,
+    /// The scope element's id (default the document's ExternalSource).
     pub scope: Option<String>,
+    /// The item's version in the source.
     pub version: Option<String>,
+    /// The item's checksum.
     pub checksum: Option<String>,
 }
 
 /// The answer of change detection (the WIT `change-result`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeResult {
+    /// What detection found.
     pub state: ItemState,
+    /// The element the item was written to, when there is one.
     pub element_id: Option<i64>,
 }
 
 /// A source document (the WIT `source-document`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceDocument {
+    /// The document's id (the RepositoryLink's identifier).
     pub docid: String,
+    /// Its label.
     pub description: Option<String>,
+    /// Its modification time, as the version.
     pub last_modified: Option<String>,
+    /// Its checksum.
     pub checksum: Option<String>,
+    /// Its URL.
     pub url: Option<String>,
 }
 
 /// What `record_document` found or wrote (the WIT `document-record`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DocumentRecord {
+    /// What detection found for the document.
     pub state: ItemState,
+    /// Its RepositoryLink.
     pub repository_link: i64,
+    /// Its ExternalSource.
     pub external_source: i64,
 }
 
 /// How unseen elements are found at the end of a run (the WIT `deletion-mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeletionMode {
+    /// Every unseen element of the job's channel (its subject tree) is deleted.
     Channel,
+    /// Unseen elements of the documents seen changed are deleted.
     File,
+    /// Nothing is deleted.
     None,
 }
 
@@ -161,10 +184,12 @@ impl Synchronizer {
         }
     }
 
+    /// The job subject's id (0 before `initialize-job`).
     pub fn job_subject(&self) -> i64 {
         self.job_subject
     }
 
+    /// Sets the job subject, forgetting what was cached about scope.
     pub fn set_job_subject(&mut self, id: i64) {
         self.job_subject = id;
         self.forget_scope();
@@ -200,7 +225,7 @@ impl Synchronizer {
         &self.stats
     }
 
-    pub fn stats_mut(&mut self) -> &mut Stats {
+    pub(crate) fn stats_mut(&mut self) -> &mut Stats {
         &mut self.stats
     }
 
@@ -215,6 +240,9 @@ impl Synchronizer {
 }
 
 /// Parses an id given by a connector, naming `what` in the error.
+///
+/// # Errors
+/// [`SyncError::InvalidProps`] naming `what` when `text` is not a hex or decimal id.
 pub fn parse_id(text: &str, what: &str) -> Result<i64, SyncError> {
     id64::parse(text, what).map_err(|e| SyncError::InvalidProps(e.to_string()))
 }

@@ -27,7 +27,9 @@ pub struct ViewVolume {
     pub extents: [f64; 3],
     /// Yaw, pitch, roll of the view's rotation, in degrees.
     pub angles: [f64; 3],
+    /// The camera's position.
     pub eye: [f64; 3],
+    /// Distance from the eye to the focus plane.
     pub focus_distance: f64,
     /// In radians (the `LensAngle` property; iTwin.js reports `camera.lens` in degrees).
     pub lens_angle: f64,
@@ -35,7 +37,7 @@ pub struct ViewVolume {
 
 impl ViewVolume {
     /// An iso view with the camera on, looking at the whole of `range` (grown to
-    /// [`MINIMUM_SIZE`] on each axis if it is smaller).
+    /// `MINIMUM_SIZE` on each axis if it is smaller).
     pub fn iso_camera(range: &Range3d) -> ViewVolume {
         let range = at_least(range, MINIMUM_SIZE);
         let mut rotated = Range3d::EMPTY;

@@ -53,6 +53,9 @@ pub fn view_name(job_subject: &str) -> String {
 /// Writes or updates the view of the synchronizer's job, whose subject is named `job_subject`,
 /// and makes it the iModel's default view if there is none. A job without spatial models gets
 /// no view (and loses the one it had).
+///
+/// # Errors
+/// The writer's errors, as [`SyncError::HostFailure`].
 pub fn write_job_view(bim: &mut Briefcase, sync: &mut Synchronizer, job_subject: &str) -> Result<(), SyncError> {
     let job = sync.job_subject();
     let name = &view_name(job_subject);
@@ -102,6 +105,9 @@ fn existing_view(bim: &Briefcase, partition: Option<i64>, name: &str) -> Result<
 
 /// Points the default view at an existing view: left alone if it already does, else the oldest
 /// spatial view, else removed.
+///
+/// # Errors
+/// The writer's errors, as [`SyncError::HostFailure`].
 pub fn repair_default_view(bim: &mut Briefcase) -> Result<(), SyncError> {
     let Some(current) = bim.default_view()? else { return Ok(()) };
     if bim.parent_and_model(current)?.is_some() {
