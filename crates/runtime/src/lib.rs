@@ -5,6 +5,37 @@
 //! store: WASI with no sockets, no environment, no arguments, the source's folder preopened
 //! read-only at `/source`, stdout/stderr captured into the log; a memory cap, a wall-clock
 //! deadline and optional fuel.
+//!
+//! [`runner::run`] runs one job (a connector on a source into an iModel) through the
+//! framework's phases as one transaction; [`job::JobArgs::resolve`] builds its arguments from a
+//! job file and command-line overrides, as the `itwin-host` binary does:
+//!
+//! ```no_run
+//! use itwin_runtime::job::{JobArgs, JobFileArgs, Overrides};
+//! use itwin_runtime::{runner, ComponentCache, JobObserver, LogLine, Runtime};
+//!
+//! struct Quiet;
+//! impl JobObserver for Quiet {
+//!     fn log(&mut self, _line: &LogLine) {}
+//!     fn progress(&mut self, _phase: &str, _done: u64, _total: Option<u64>) {}
+//! }
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let runtime = Runtime::new(ComponentCache::new(ComponentCache::default_dir()))?;
+//! let flags = Overrides {
+//!     connector: Some("asset_register.wasm".into()),
+//!     source: Some("site-v1.json".into()),
+//!     output: Some("site.bim".into()),
+//!     ..Overrides::default()
+//! };
+//! let job = JobArgs::resolve(JobFileArgs::default(), flags)?;
+//! match runner::run(&runtime, &job, Box::new(Quiet)) {
+//!     Ok(report) => assert!(report.stats.total().inserted > 0),
+//!     // One line naming the connector, the phase and the cause; the iModel is as it was.
+//!     Err(failure) => eprintln!("{failure}"),
+//! }
+//! # Ok(()) }
+//! ```
 
 #![warn(missing_docs)]
 
