@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 use crate::run::{guest, run};
 
-const MARKERS: &str = "SELECT UserLabel, Origin.X, Origin.Y, Origin.Z, BBoxHigh.X FROM Generic.PhysicalObject ORDER BY UserLabel";
+const MARKERS: &str =
+    "SELECT UserLabel, Origin.X, Origin.Y, Origin.Z, BBoxHigh.X FROM Generic.PhysicalObject ORDER BY UserLabel";
 
 /// The markers as iTwin.js reads them, after its integrity checks passed.
 fn markers_in(bim: &std::path::Path) -> Value {

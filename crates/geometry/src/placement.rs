@@ -43,9 +43,9 @@ impl Range3d {
     }
 
     pub fn extend_point(&mut self, p: [f64; 3]) {
-        for i in 0..3 {
-            self.low[i] = self.low[i].min(p[i]);
-            self.high[i] = self.high[i].max(p[i]);
+        for ((low, high), v) in self.low.iter_mut().zip(&mut self.high).zip(p) {
+            *low = low.min(v);
+            *high = high.max(v);
         }
     }
 

@@ -10,7 +10,7 @@ use super::ecschema::ClassInfo;
 use super::elements::as_object;
 use super::error::WriteError;
 use super::id64;
-use super::props::{self, Row};
+use super::props::{self, Row, Rules};
 use super::Briefcase;
 
 /// One ExternalSourceAspect: the provenance of an element in a source.
@@ -172,12 +172,7 @@ impl Briefcase {
             if key == "classFullName" || key == "id" {
                 continue;
             }
-            let prop = class
-                .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
-            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
-                navigations.push(nav);
-            }
+            props::bind_wire(&class, key, value, &Rules::PLAIN, &mut row, &mut navigations)?;
         }
         let element = match class.property("element").and_then(|p| p.value_column()).map(|c| row.get(c)) {
             Some(Value::Integer(e)) => *e,
@@ -201,15 +196,11 @@ impl Briefcase {
             if key == "classFullName" || key == "id" {
                 continue;
             }
-            let prop = class
-                .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
+            let prop = props::wire_property(&class, key, &Rules::PLAIN)?;
             if prop.name.eq_ignore_ascii_case("Element") && id64::from_json(value, "element")? != element {
                 return Err(WriteError::Invalid(format!("aspect {} cannot move to another element", id64::format(id))));
             }
-            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
-                navigations.push(nav);
-            }
+            props::bind_value(&class, prop, key, value, &Rules::PLAIN, &mut row, &mut navigations)?;
         }
         self.check_navigations(&class, &navigations, &mut row)?;
         self.update_row(&class, id, &row)?;

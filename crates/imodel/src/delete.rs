@@ -7,6 +7,10 @@ use super::error::WriteError;
 use super::id64;
 use super::Briefcase;
 
+/// What deleting an element takes with it: (element, its model, its class) owners first, and
+/// the ids that have a sub-model.
+type Owned = (Vec<(i64, i64, i64)>, Vec<i64>);
+
 /// A delete that a reference still prevents.
 struct DeleteBlocked;
 
@@ -86,7 +90,7 @@ impl Briefcase {
 
     /// The element, its children and every element of its sub-models, owners first, each with
     /// its model; plus the ids that have a sub-model.
-    fn collect_owned(&mut self, root: i64) -> Result<(Vec<(i64, i64, i64)>, Vec<i64>), WriteError> {
+    fn collect_owned(&mut self, root: i64) -> Result<Owned, WriteError> {
         let mut out = Vec::new();
         let mut models = Vec::new();
         let mut queue = vec![root];

@@ -11,7 +11,7 @@ use super::error::WriteError;
 use super::geometric_columns::{self as columns, has_geometry, GeomProps, PlacementProps, ShapeWrite, StoredShape};
 use super::geometry::{element_label, GeometryOwner};
 use super::id64;
-use super::props::{self, PendingNavigation, Row};
+use super::props::{self, PendingNavigation, Row, Rules};
 use super::resolved::{self, Resolved, ResolvedElement, WriteCheck};
 use super::Briefcase;
 use itwin_geometry::placement::check_coordinate;
@@ -378,23 +378,9 @@ impl Briefcase {
             // A part's box always follows its geometry; what iTwin.js reports may come back.
             "bbox" if bound.owner == GeometryOwner::Part => {}
             _ => {
-                let prop = class.property(key).ok_or_else(|| WriteError::UnknownProperty {
-                    class: class.full_name(),
-                    property: key.to_owned(),
-                })?;
                 let with_geometry: &[_] = if has_geometry(class) { &RESERVED_WITH_GEOMETRY } else { &[] };
-                if let Some((_, why)) =
-                    RESERVED.iter().chain(with_geometry).find(|(name, _)| prop.name.eq_ignore_ascii_case(name))
-                {
-                    return Err(WriteError::ReadOnlyProperty {
-                        class: class.full_name(),
-                        property: key.to_owned(),
-                        why,
-                    });
-                }
-                if let Some(nav) = props::bind(class, prop, value, row)? {
-                    bound.navigations.push(nav);
-                }
+                let rules = Rules { read_only: &[&RESERVED, with_geometry], navigation: true };
+                props::bind_wire(class, key, value, &rules, row, &mut bound.navigations)?;
             }
         }
         Ok(())
@@ -427,12 +413,7 @@ impl Briefcase {
             Some(other) => return Err(WriteError::wrong_type("code.value", "a string", other)),
         };
         for (name, id) in [("codeSpec", spec), ("codeScope", scope)] {
-            let prop = class
-                .property(name)
-                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: name.into() })?;
-            if let Some(nav) = props::bind(class, prop, &Json::String(id64::format(id)), row)? {
-                navs.push(nav);
-            }
+            props::bind_wire(class, name, &Json::String(id64::format(id)), &Rules::PLAIN, row, navs)?;
         }
         let column = class.property("codeValue").and_then(|p| p.value_column()).expect("elements have CodeValue");
         row.put(column, text.map_or(Value::Null, Value::Text));

@@ -8,9 +8,15 @@ use super::ecschema::{ClassInfo, SchemaCache};
 use super::elements::as_object;
 use super::error::WriteError;
 use super::id64;
-use super::props::{self, Row};
+use super::props::{self, Row, Rules};
 use super::resolved::{self, Resolved, WriteCheck};
 use super::Briefcase;
+
+/// Model properties the native library maintains.
+const MODEL_PROPERTIES: Rules<'static> = Rules {
+    read_only: &[&[("LastMod", "the iModel maintains it"), ("GeometryGuid", "the iModel maintains it")]],
+    navigation: true,
+};
 
 /// Where an element of a class may live (element class → model classes), as the native
 /// library's element handlers enforce it; the schema alone does not say this.
@@ -139,19 +145,7 @@ impl Briefcase {
             if key == "classFullName" || key == "id" || key == "name" {
                 continue;
             }
-            let prop = class
-                .property(key)
-                .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
-            if ["LastMod", "GeometryGuid"].iter().any(|n| prop.name.eq_ignore_ascii_case(n)) {
-                return Err(WriteError::ReadOnlyProperty {
-                    class: class.full_name(),
-                    property: key.clone(),
-                    why: "the iModel maintains it",
-                });
-            }
-            if let Some(nav) = props::bind(&class, prop, value, &mut row)? {
-                navigations.push(nav);
-            }
+            props::bind_wire(&class, key, value, &MODEL_PROPERTIES, &mut row, &mut navigations)?;
         }
         self.check_navigations(&class, &navigations, &mut row)?;
         let references = resolved::references(&navigations, &["ModeledElement"]);

@@ -143,7 +143,7 @@ impl Briefcase {
         let mut best: Option<((usize, i64), i64)> = None;
         for rel in self.schema.derived_relationships(&self.conn, declared.class.id)? {
             let conn = &self.conn;
-            let mut depth = |id: i64| -> Result<usize, WriteError> { Ok(self.schema.depth(conn, id)?) };
+            let mut depth = |id: i64| -> Result<usize, WriteError> { self.schema.depth(conn, id) };
             let (Some(s), Some(t)) =
                 (rel.source.match_depth(source, &mut depth)?, rel.target.match_depth(target_end, &mut depth)?)
             else {

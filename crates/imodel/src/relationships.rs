@@ -7,9 +7,12 @@ use serde_json::Value as Json;
 use super::elements::as_object;
 use super::error::WriteError;
 use super::id64;
-use super::props::{self, Row};
+use super::props::{self, Row, Rules};
 use super::resolved::{self, Resolved, WriteCheck};
 use super::Briefcase;
+
+/// Relationship rows: the ends are bound by the caller; navigation properties are not supported.
+const RELATIONSHIP_RULES: Rules<'static> = Rules { read_only: &[], navigation: false };
 
 impl Briefcase {
     /// Inserts a relationship from wire props (`classFullName`, `sourceId`, `targetId`, and the
@@ -52,9 +55,7 @@ impl Briefcase {
                     "targetId" => "targetECInstanceId",
                     other => other,
                 };
-                let prop = class
-                    .property(prop_name)
-                    .ok_or_else(|| WriteError::UnknownProperty { class: class.full_name(), property: key.clone() })?;
+                let prop = props::wire_property(&class, prop_name, &RELATIONSHIP_RULES)?;
                 // The ends are checked whatever the key's spelling (`SourceECInstanceId` too).
                 let end = if prop.name.eq_ignore_ascii_case("SourceECInstanceId") {
                     Some(&rel.source)
@@ -81,11 +82,7 @@ impl Briefcase {
                         row.put(column, Value::Integer(element));
                     }
                     None => {
-                        if props::bind(&class, prop, value, &mut row)?.is_some() {
-                            return Err(WriteError::Invalid(format!(
-                                "{key}: navigation properties on relationships are not supported"
-                            )));
-                        }
+                        props::bind_value(&class, prop, key, value, &RELATIONSHIP_RULES, &mut row, &mut Vec::new())?
                     }
                 }
             }

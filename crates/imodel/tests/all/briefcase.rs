@@ -129,7 +129,8 @@ fn bad_input_is_refused_and_writes_nothing() {
         p
     };
     let tag_spec = f.expected["duplicateCode"]["code"]["spec"].clone();
-    let cases: Vec<(&str, Value, fn(&WriteError) -> bool)> = vec![
+    type Case = (&'static str, Value, fn(&WriteError) -> bool);
+    let cases: Vec<Case> = vec![
         ("unknown class", with(json!({ "classFullName": "Generic:NoSuchThing" })), |e| {
             matches!(e, WriteError::UnknownClass { .. })
         }),
