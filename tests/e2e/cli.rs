@@ -113,15 +113,15 @@ fn apply_writes_geometry_and_show_prints_it() {
         String::from_utf8(out.stdout).unwrap()
     };
     run(&["apply", bim.to_str().unwrap(), changes.to_str().unwrap()]);
-    let mut briefcase = Briefcase::open(&bim).unwrap();
-    let shape: i64 = briefcase
-        .connection()
+    let shape: i64 = rusqlite::Connection::open(&bim)
+        .unwrap()
         .query_row(
             "SELECT Id FROM bis_Element WHERE ECClassId = (SELECT Id FROM ec_Class WHERE Name = 'PhysicalObject')",
             [],
             |r| r.get(0),
         )
         .unwrap();
+    let mut briefcase = Briefcase::open(&bim).unwrap();
     let ours = briefcase.element_props_with(shape, ReadOptions { want_geometry: true }).unwrap().unwrap();
     briefcase.close().unwrap();
 

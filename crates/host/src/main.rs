@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use itwin_imodel::changes::{ChangeError, LineError};
 use itwin_imodel::{Briefcase, OpenError, ReadOptions, RootSubject, WriteError};
 use itwin_runtime::job::{JobArgs, Overrides};
 use itwin_runtime::runner::{self, JobFailure, OnDisk};
@@ -435,26 +436,16 @@ fn apply(file: &Path, changes: Option<&Path>) -> Result<()> {
 
 fn info(file: &Path) -> Result<()> {
     let bim = Briefcase::open(file)?;
-    let conn = bim.connection();
-    let prop = |ns: &str, name: &str| -> Option<String> {
-        conn.query_row("SELECT StrData FROM be_Prop WHERE Namespace = ?1 AND Name = ?2", [ns, name], |r| r.get(0)).ok()
-    };
+    let prop = |ns: &str, name: &str| bim.file_property_text(ns, name).map(Option::unwrap_or_default);
     println!("file: {}", file.display());
     for (ns, label) in [("be_Db", "BeSQLite"), ("ec_Db", "ECDb"), ("dgn_Db", "DgnDb")] {
-        println!("{label} profile: {}", prop(ns, "SchemaVersion").unwrap_or_default());
+        println!("{label} profile: {}", prop(ns, "SchemaVersion")?);
     }
-    println!("project extents: {}", prop("dgn_Db", "Extents").unwrap_or_default());
-    let mut stmt = conn.prepare(
-        "SELECT s.Name || ':' || c.Name, count(*) FROM bis_Element e JOIN ec_Class c ON c.Id = e.ECClassId \
-         JOIN ec_Schema s ON s.Id = c.SchemaId GROUP BY e.ECClassId ORDER BY 2 DESC, 1",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    println!("project extents: {}", prop("dgn_Db", "Extents")?);
     println!("elements:");
-    for row in rows {
-        let (class, n) = row?;
+    for (class, n) in bim.element_counts()? {
         println!("  {n:>8}  {class}");
     }
-    drop(stmt);
     bim.close()?;
     Ok(())
 }
@@ -494,7 +485,11 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             _ => untouched,
         });
     }
-    if error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {
+    let refused_line = matches!(
+        error.downcast_ref::<ChangeError>(),
+        Some(ChangeError::Line { cause: LineError::Write(_), .. })
+    );
+    if refused_line || error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {
         return Some("nothing was written: fix the line named above and run again");
     }
     None

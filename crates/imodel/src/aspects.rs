@@ -16,22 +16,34 @@ use super::Briefcase;
 /// One ExternalSourceAspect: the provenance of an element in a source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExternalSourceAspectRow {
+    /// The aspect's id.
     pub id: i64,
+    /// The element it belongs to.
     pub element_id: i64,
+    /// The scope element its identifier is unique in.
     pub scope: i64,
+    /// Its Kind (`Element`, `DocumentWithBeGuid`, …).
     pub kind: String,
+    /// The item's id in the source.
     pub identifier: String,
+    /// The item's version.
     pub version: Option<String>,
+    /// The item's checksum.
     pub checksum: Option<String>,
+    /// The ExternalSource it came from.
     pub source: Option<i64>,
+    /// Its jsonProperties text.
     pub json_properties: Option<String>,
 }
 
 /// What deletion detection needs of an ExternalSourceAspect: whose it is and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AspectProvenance {
+    /// The element the aspect belongs to.
     pub element_id: i64,
+    /// The aspect's scope.
     pub scope: i64,
+    /// The ExternalSource it came from.
     pub source: Option<i64>,
 }
 

@@ -16,11 +16,50 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
-use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
 use crate::id64::format as hex;
-use crate::{Briefcase, CodeScopeType};
+use crate::{Briefcase, CodeScopeType, WriteError};
+
+/// Why a change file was not applied. Nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// A line could not be applied (its number counts from 1).
+    #[error("line {line}: {cause}")]
+    Line {
+        /// The line's number.
+        line: usize,
+        /// What is wrong with it.
+        cause: LineError,
+    },
+    /// Starting, committing or rolling back the transaction failed.
+    #[error(transparent)]
+    Transaction(#[from] WriteError),
+}
+
+/// What is wrong with one line of a change file.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    /// The input could not be read.
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    /// The line is not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    /// The line is not a change this format has (missing keys, unknown op or name).
+    #[error("{0}")]
+    Invalid(String),
+    /// The writer refused the change.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+type Result<T, E = LineError> = std::result::Result<T, E>;
+
+/// Returns [`LineError::Invalid`] from the function.
+macro_rules! invalid {
+    ($($arg:tt)*) => { LineError::Invalid(format!($($arg)*)) };
+}
 
 /// What a change file did, per operation and class.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -32,6 +71,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// How many lines did `op`, over all classes.
     pub fn total(&self, op: &str) -> usize {
         self.counts.iter().filter(|((o, _), _)| o == op).map(|(_, n)| n).sum()
     }
@@ -39,21 +79,30 @@ impl Summary {
 
 /// Applies every line of `input` to `bim` in one transaction: all lines land, or none does.
 /// `progress` is called after each line with the number of lines done.
-pub fn apply(bim: &mut Briefcase, input: impl BufRead, mut progress: impl FnMut(usize)) -> Result<Summary> {
+///
+/// # Errors
+/// [`ChangeError::Line`] names the first line that could not be read, parsed or applied (the
+/// transaction is rolled back); [`ChangeError::Transaction`] when the transaction itself fails.
+pub fn apply(
+    bim: &mut Briefcase,
+    input: impl BufRead,
+    mut progress: impl FnMut(usize),
+) -> Result<Summary, ChangeError> {
     let mut summary = Summary::default();
     let mut names: HashMap<String, String> = HashMap::new();
     bim.begin()?;
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<(), ChangeError> {
         for (index, line) in input.lines().enumerate() {
             let number = index + 1;
-            let line = line.with_context(|| format!("line {number}: cannot read"))?;
+            let at = |cause: LineError| ChangeError::Line { line: number, cause };
+            let line = line.map_err(|e| at(e.into()))?;
             let text = line.trim();
             if text.is_empty() || text.starts_with("//") {
                 continue;
             }
-            let mut change: Value = serde_json::from_str(text).with_context(|| format!("line {number}: not JSON"))?;
-            substitute_names(&mut change, &names).with_context(|| format!("line {number}"))?;
-            let (op, class, id) = apply_one(bim, &change).with_context(|| format!("line {number}"))?;
+            let mut change: Value = serde_json::from_str(text).map_err(|e| at(e.into()))?;
+            substitute_names(&mut change, &names).map_err(at)?;
+            let (op, class, id) = apply_one(bim, &change).map_err(at)?;
             if let (Some(name), Some(id)) = (change.get("as").and_then(Value::as_str), id) {
                 names.insert(name.to_owned(), hex(id));
                 summary.names.insert(name.to_owned(), hex(id));
@@ -77,10 +126,10 @@ pub fn apply(bim: &mut Briefcase, input: impl BufRead, mut progress: impl FnMut(
 
 /// Applies one change; returns (operation, class, id of what it inserted).
 fn apply_one(bim: &mut Briefcase, change: &Value) -> Result<(String, String, Option<i64>)> {
-    let op = change.get("op").and_then(Value::as_str).ok_or_else(|| anyhow!("missing \"op\""))?;
+    let op = change.get("op").and_then(Value::as_str).ok_or_else(|| invalid!("missing \"op\""))?;
     let props = change.get("props");
     let class = props.and_then(|p| p.get("classFullName")).and_then(Value::as_str).unwrap_or("").to_owned();
-    let need_props = || props.ok_or_else(|| anyhow!("`{op}` needs \"props\""));
+    let need_props = || props.ok_or_else(|| invalid!("`{op}` needs \"props\""));
     let id = match op {
         "insert" => Some(bim.insert_element(need_props()?)?),
         "insertModel" => Some(bim.insert_model(need_props()?)?),
@@ -95,18 +144,18 @@ fn apply_one(bim: &mut Briefcase, change: &Value) -> Result<(String, String, Opt
             None
         }
         "delete" => {
-            let id = change.get("id").ok_or_else(|| anyhow!("`delete` needs \"id\""))?;
+            let id = change.get("id").ok_or_else(|| invalid!("`delete` needs \"id\""))?;
             bim.delete_element(crate::id64::from_json(id, "id")?)?;
             None
         }
         "codeSpec" => {
-            let name = change.get("name").and_then(Value::as_str).ok_or_else(|| anyhow!("`codeSpec` needs \"name\""))?;
+            let name = change.get("name").and_then(Value::as_str).ok_or_else(|| invalid!("`codeSpec` needs \"name\""))?;
             let scope_text = change.get("scope").and_then(Value::as_str).unwrap_or("model");
             let scope = CodeScopeType::parse(scope_text)
-                .ok_or_else(|| anyhow!("unknown code scope {scope_text:?}: use repository, model, parent-element or related-element"))?;
+                .ok_or_else(|| invalid!("unknown code scope {scope_text:?}: use repository, model, parent-element or related-element"))?;
             return Ok((op.to_owned(), name.to_owned(), Some(bim.find_or_insert_code_spec(name, scope)?)));
         }
-        other => bail!("unknown op {other:?}: use insert, insertModel, insertAspect, insertRelationship, update, updateAspect, delete or codeSpec"),
+        other => return Err(invalid!("unknown op {other:?}: use insert, insertModel, insertAspect, insertRelationship, update, updateAspect, delete or codeSpec")),
     };
     Ok((op.to_owned(), class, id))
 }
@@ -119,7 +168,7 @@ fn substitute_names(value: &mut Value, names: &HashMap<String, String>) -> Resul
             *s = names
                 .get(name)
                 .cloned()
-                .ok_or_else(|| anyhow!("\"${name}\" names nothing inserted on an earlier line"))?;
+                .ok_or_else(|| invalid!("\"${name}\" names nothing inserted on an earlier line"))?;
         }
         Value::Array(items) => items.iter_mut().try_for_each(|v| substitute_names(v, names))?,
         Value::Object(map) => {

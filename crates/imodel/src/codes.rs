@@ -8,13 +8,18 @@ use super::Briefcase;
 /// What a code's scope is (`CodeScopeSpec.Type` of iTwin.js).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeScopeType {
+    /// Unique in the whole iModel (scope: the root subject).
     Repository = 1,
+    /// Unique within a model.
     Model = 2,
+    /// Unique among an element's children.
     ParentElement = 3,
+    /// Unique among elements related to the scope element.
     RelatedElement = 4,
 }
 
 impl CodeScopeType {
+    /// Parses `repository`, `model`, `parent-element` or `related-element` (any case).
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text.to_ascii_lowercase().as_str() {
             "repository" => Self::Repository,

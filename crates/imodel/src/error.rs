@@ -7,35 +7,115 @@ use std::path::PathBuf;
 /// A refused write. Nothing of the refused operation was written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The class is not in the file's schemas.
     #[error("unknown class `{class}`: it is not in the iModel's schemas")]
-    UnknownClass { class: String },
+    UnknownClass {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+    },
+    /// The class is abstract.
     #[error("class `{class}` is abstract: use one of its concrete subclasses")]
-    AbstractClass { class: String },
+    AbstractClass {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+    },
+    /// The class is not of the kind the operation writes (an element class for an element…).
     #[error("class `{class}` is not {expected}")]
-    WrongKindOfClass { class: String, expected: &'static str },
+    WrongKindOfClass {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The class has no such property.
     #[error("class `{class}` has no property `{property}`")]
-    UnknownProperty { class: String, property: String },
+    UnknownProperty {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+        /// The property, as the caller named it.
+        property: String,
+    },
+    /// The property is maintained by the iModel or set through another key.
     #[error("property `{property}` of `{class}` is read-only: {why}")]
-    ReadOnlyProperty { class: String, property: String, why: &'static str },
+    ReadOnlyProperty {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+        /// The property, as the caller named it.
+        property: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// The JSON value has the wrong type for the property.
     #[error("property `{property}`: expected {expected}, found {found}")]
-    WrongType { property: String, expected: &'static str, found: String },
+    WrongType {
+        /// The property, as the caller named it.
+        property: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A required property is missing.
     #[error("property `{property}` is required")]
-    MissingProperty { property: String },
+    MissingProperty {
+        /// The property, as the caller named it.
+        property: String,
+    },
+    /// A referenced row does not exist.
     #[error("{what} {id} does not exist")]
-    NotFound { what: String, id: String },
+    NotFound {
+        /// What kind of row.
+        what: String,
+        /// Its id (or name).
+        id: String,
+    },
+    /// A referenced element is of a class the reference does not accept.
     #[error("{what} {id} is a `{found}`, expected a `{expected}`")]
-    WrongClass { what: String, id: String, found: String, expected: String },
+    WrongClass {
+        /// What kind of row.
+        what: String,
+        /// Its id (or name).
+        id: String,
+        /// What was found.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The element's class cannot be in that model (the native library's model rules).
     #[error("a `{class}` cannot be placed in model {model} (a `{model_class}`): {rule}")]
-    WrongModel { class: String, model: String, model_class: String, rule: &'static str },
+    WrongModel {
+        /// The class's full name (`Schema:Class`).
+        class: String,
+        /// The model's id.
+        model: String,
+        /// The model's class.
+        model_class: String,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// Another element has the same code.
     #[error("duplicate code: value {value:?} already exists for code spec `{spec}` in scope {scope}")]
-    DuplicateCode { value: String, spec: String, scope: String },
+    DuplicateCode {
+        /// The code value.
+        value: String,
+        /// The code spec's name.
+        spec: String,
+        /// The code scope's id.
+        scope: String,
+    },
+    /// Another element has the same federationGuid.
     #[error("duplicate federationGuid {guid}: another element already has it")]
-    DuplicateFederationGuid { guid: String },
+    DuplicateFederationGuid {
+        /// The GUID.
+        guid: String,
+    },
+    /// Anything else wrong with the props, described.
     #[error("{0}")]
     Invalid(String),
     /// A caller's [`super::WriteCheck`] refused the write as outside what it may touch.
     #[error("{0}")]
     OutOfScope(String),
+    /// SQLite failed (a host failure, not bad input).
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -59,16 +139,52 @@ impl WriteError {
 /// Why a file could not be opened or created as a briefcase.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The file is not an iModel.
     #[error("{path} is not an iModel: {why}")]
-    NotAnIModel { path: PathBuf, why: String },
+    NotAnIModel {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The file's profile version is one this writer does not support.
     #[error("{path} has {profile} profile version {found}, this writer supports {supported}")]
-    UnsupportedProfile { path: PathBuf, profile: &'static str, found: String, supported: String },
+    UnsupportedProfile {
+        /// The file.
+        path: PathBuf,
+        /// Which profile (`be_Db`, `ec_Db`, `dgn_Db`).
+        profile: &'static str,
+        /// What was found.
+        found: String,
+        /// The versions supported.
+        supported: String,
+    },
+    /// Another writer holds the file's lock.
     #[error("{path} is held by another writer (the file is locked); close the other program first")]
-    Locked { path: PathBuf },
+    Locked {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `create` refuses to overwrite a file.
     #[error("{path} already exists; refusing to overwrite it")]
-    AlreadyExists { path: PathBuf },
+    AlreadyExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file system failed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// SQLite failed (a host failure, not bad input).
     #[error("{path}: SQLite: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: rusqlite::Error,
+    },
 }

@@ -6,22 +6,31 @@
 //! writes any class of any schema in the file. Every write runs inside a transaction: a failed
 //! operation leaves nothing behind, and [`Briefcase::rollback`] restores the file exactly.
 //!
-//! ```no_run
-//! # fn main() -> anyhow::Result<()> {
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use itwin_imodel::{Briefcase, RootSubject};
 //! use serde_json::json;
 //!
-//! let mut bim = Briefcase::create("site.bim".as_ref(), &RootSubject::named("Site"))?;
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("site.bim");
+//! let mut bim = Briefcase::create(&path, &RootSubject::named("Site"))?;
 //! bim.begin()?;
 //! let subject = bim.insert_element(&json!({
 //!     "classFullName": "BisCore:Subject", "model": "0x1",
-//!     "code": { "spec": "0x1f", "scope": "0x1", "value": "Survey" },
+//!     "code": { "spec": "bis:Subject", "scope": "0x1", "value": "Survey" },
 //!     "parent": { "id": "0x1" }, "description": "imported survey",
 //! }))?;
 //! bim.commit()?;
+//!
+//! // Read back as iTwin.js `getElementProps` reports it.
+//! let props = bim.element_props(subject)?.expect("just inserted");
+//! assert_eq!(props["code"]["value"], "Survey");
+//! assert_eq!(props["description"], "imported survey");
 //! bim.close()?;
-//! # let _ = subject; Ok(()) }
+//! # Ok(()) }
 //! ```
+
+#![warn(missing_docs)]
 
 mod aspects;
 pub mod changes;
@@ -47,7 +56,10 @@ mod relationships;
 mod resolved;
 mod seed;
 mod spatial;
+#[cfg(any(test, feature = "test-support"))]
 pub mod sql_functions;
+#[cfg(not(any(test, feature = "test-support")))]
+mod sql_functions;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 mod txn;
@@ -58,7 +70,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use aspects::{AspectProvenance, ExternalSourceAspectRow};
 pub use codes::CodeScopeType;
-pub use ecschema::{ClassInfo, SchemaCache};
+pub(crate) use ecschema::{ClassInfo, SchemaCache};
 pub use error::{OpenError, WriteError};
 pub use file_properties::SpatialFrame;
 pub use profile::SUPPORTED_PROFILES;
@@ -142,11 +154,13 @@ impl Briefcase {
         })
     }
 
+    /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The SQLite connection, for read-only queries by callers that know the file format.
+    /// The SQLite connection, for tests that check the file's rows directly.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }

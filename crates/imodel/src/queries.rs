@@ -8,12 +8,28 @@ use super::Briefcase;
 /// One row of the element tree: id, parent, model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TreeRow {
+    /// The element.
     pub id: i64,
+    /// Its parent element.
     pub parent: Option<i64>,
+    /// Its model.
     pub model: i64,
 }
 
 impl Briefcase {
+    /// How many elements of each class the file holds (class full name, count), most first.
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn element_counts(&self) -> Result<Vec<(String, i64)>, WriteError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.Name || ':' || c.Name, count(*) FROM bis_Element e JOIN ec_Class c ON c.Id = e.ECClassId \
+             JOIN ec_Schema s ON s.Id = c.SchemaId GROUP BY e.ECClassId ORDER BY 2 DESC, 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The element with this code (spec id, scope id, value), if any.
     pub fn find_element_by_code(&self, spec: i64, scope: i64, value: &str) -> Result<Option<i64>, WriteError> {
         Ok(self

@@ -13,14 +13,18 @@ use super::{Briefcase, ClassInfo};
 /// A navigation value a write sets: the EC property (as the schema spells it) and its target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The navigation property, as the schema spells it.
     pub property: String,
+    /// The element it points to.
     pub target: i64,
 }
 
 /// The code a write sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedCode {
+    /// The code spec's id.
     pub spec: i64,
+    /// The scope element's id.
     pub scope: i64,
     /// `None` for an empty code (stored as NULL, never unique).
     pub value: Option<String>,
@@ -31,8 +35,11 @@ pub struct ResolvedCode {
 pub struct ResolvedElement {
     /// The element's id (on insert, the id it is about to get).
     pub id: i64,
+    /// The element's class full name.
     pub class: String,
+    /// An insert (else an update).
     pub inserting: bool,
+    /// The model once written.
     pub model: i64,
     /// The parent once written.
     pub parent: Option<i64>,
@@ -47,17 +54,24 @@ pub struct ResolvedElement {
 /// A write as the writer will store it.
 #[derive(Debug, Clone)]
 pub enum Resolved {
+    /// An element insert or update.
     Element(ResolvedElement),
     /// A model insert: its id is its modeled element's.
     Model {
+        /// The model's id (= its modeled element's).
         id: i64,
+        /// The model's class full name.
         class: String,
+        /// Its navigation values other than the modeled element.
         references: Vec<Reference>,
     },
     /// A link-table relationship insert.
     Relationship {
+        /// The relationship's class full name.
         class: String,
+        /// The source element.
         source: i64,
+        /// The target element.
         target: i64,
     },
 }

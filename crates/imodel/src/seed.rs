@@ -13,11 +13,14 @@ pub const SEED_IMODEL: &[u8] = include_bytes!("../seed/empty.bim");
 /// Name and description of a new iModel's root subject (element 0x1).
 #[derive(Debug, Clone)]
 pub struct RootSubject {
+    /// The root subject's code value: the iModel's name.
     pub name: String,
+    /// Its description.
     pub description: String,
 }
 
 impl RootSubject {
+    /// A root subject with this name and no description.
     pub fn named(name: &str) -> Self {
         RootSubject { name: name.to_owned(), description: String::new() }
     }
