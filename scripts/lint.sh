@@ -24,4 +24,17 @@ done
 
 echo "== cargo doc -D warnings" >&2
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== one build of the dependencies for run-example and the tests" >&2
+# scripts/run-example.sh builds the binary, scripts/test.sh the tests: if a test-only dependency
+# turns on a feature of a crate under wasmtime, the second command compiles wasmtime again.
+artifacts() { cargo "$@" --message-format=json 2>/dev/null | grep '"reason":"compiler-artifact"' \
+  | grep -o '"filenames":\["[^"]*' | sed 's/.*"//' | grep -v '/libitwin_' | sort; }
+missing=$(comm -23 <(artifacts build -p itwin-host) <(artifacts test --workspace --no-run))
+if [ -n "$missing" ]; then
+  echo "error: the tests build these dependencies differently from \`cargo run -p itwin-host\`:" >&2
+  echo "$missing" >&2
+  echo "hint: a dev-dependency turns on a feature; ask for it in crates/host/Cargo.toml" >&2
+  exit 1
+fi
+
 echo "lint: all gates passed" >&2

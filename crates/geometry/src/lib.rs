@@ -3,6 +3,7 @@
 //! the spatial index and project extents need, and scaling for a change of length unit.
 
 pub mod codec;
+mod math;
 pub mod placement;
 pub mod range;
 pub mod scale;

@@ -65,16 +65,11 @@ pub struct Placement3d {
     pub bbox: Range3d,
 }
 
-/// Rotation matrix (rows) for yaw (about z), pitch (about y), roll (about x), in degrees.
+/// Rotation matrix (rows) for yaw (about z), pitch (about y), roll (about x), in degrees: the
+/// native library's `YawPitchRollAngles::ToRotMatrix`, with its exact-degree trigonometry
+/// (`sin(30°)` is exactly 0.5), the one formula of the crate.
 pub fn rotation_matrix(yaw: f64, pitch: f64, roll: f64) -> [[f64; 3]; 3] {
-    let (sz, cz) = yaw.to_radians().sin_cos();
-    let (sy, cy) = pitch.to_radians().sin_cos();
-    let (sx, cx) = roll.to_radians().sin_cos();
-    [
-        [cz * cy, -(sz * cx + cz * sy * sx), sz * sx - cz * sy * cx],
-        [sz * cy, cz * cx - sz * sy * sx, -(cz * sx + sz * sy * cx)],
-        [sy, cy * sx, cy * cx],
-    ]
+    crate::math::Angles { yaw, pitch, roll }.to_matrix()
 }
 
 /// Minimum half-size of a range on an axis, so flat elements still have volume in the spatial index.

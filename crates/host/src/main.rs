@@ -485,10 +485,8 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             _ => untouched,
         });
     }
-    let refused_line = matches!(
-        error.downcast_ref::<ChangeError>(),
-        Some(ChangeError::Line { cause: LineError::Write(_), .. })
-    );
+    let refused_line =
+        matches!(error.downcast_ref::<ChangeError>(), Some(ChangeError::Line { cause: LineError::Write(_), .. }));
     if refused_line || error.chain().any(|e| e.downcast_ref::<WriteError>().is_some()) {
         return Some("nothing was written: fix the line named above and run again");
     }

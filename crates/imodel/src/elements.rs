@@ -66,7 +66,7 @@ impl Briefcase {
     /// `geom` (iTwin.js GeometryStreamProps) is taken by 3d geometric elements and GeometryParts;
     /// the box (`placement.bbox`, a part's `bbox`) is then computed from it, whatever is given.
     /// A stream without geometry (`[]`, only header and appearances) stores no stream and no
-    /// placement, as iTwin.js does. See [`super::geometric_columns::resolve`] for updates.
+    /// placement, as iTwin.js does. [`Briefcase::update_element`] keeps a moved element's stream and box.
     pub fn insert_element(&mut self, props: &Json) -> Result<i64, WriteError> {
         // No savepoint: everything is checked before the first row is written, and a failure
         // after it is undone by deleting the element (see `insert_rows`). Savepoints cost a

@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn a_looping_start_function_stops_at_the_deadline() {
         let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
-        let loaded = runtime.load(LOOPING_START.as_bytes()).unwrap();
+        let loaded = runtime.load(&wat::parse_str(LOOPING_START).unwrap()).unwrap();
         let limits = Limits { deadline: Duration::from_secs(1), ..Limits::default() };
         let started = Instant::now();
         let _clock = runtime.start_clock();
@@ -388,7 +388,7 @@ mod tests {
     #[test]
     fn a_deadline_in_the_past_stops_the_start_function_at_once() {
         let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
-        let loaded = runtime.load(LOOPING_START.as_bytes()).unwrap();
+        let loaded = runtime.load(&wat::parse_str(LOOPING_START).unwrap()).unwrap();
         let _clock = runtime.start_clock();
         let limits = Limits::default();
         let mut store = runtime.store(None, None, Console::new(Box::new(Quiet)), limits, Instant::now()).unwrap();
@@ -401,7 +401,7 @@ mod tests {
     #[test]
     fn info_needs_no_imodel_and_refuses_a_non_connector_cleanly() {
         let runtime = Runtime::new(ComponentCache::new(None)).unwrap();
-        let loaded = runtime.load(b"(component)").unwrap();
+        let loaded = runtime.load(&wat::parse_str("(component)").unwrap()).unwrap();
         let _clock = runtime.start_clock();
         let error = runtime.info(&loaded.component, Limits::default()).unwrap_err();
         assert_eq!(error.cause, FailureCause::Load, "{error:?}");

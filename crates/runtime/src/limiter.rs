@@ -127,7 +127,7 @@ mod tests {
         let grows: String = (0..8).map(|i| format!("(drop (memory.grow $m{i} (i32.const 32)))")).collect();
         let wat = format!("(module {memories} (func (export \"grow\") {grows}))");
         let engine = engine();
-        let module = Module::new(&engine, wat).unwrap();
+        let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
         let mut store = store(&engine, 40 * MIB);
         let instance = Instance::new(&mut store, &module, &[]).unwrap();
         let grow = instance.get_typed_func::<(), ()>(&mut store, "grow").unwrap();
@@ -155,7 +155,7 @@ mod tests {
             (func (export "grow_table") (param i32) (result i32)
                 (table.grow $t (ref.null func) (local.get 0))))"#;
         let engine = engine();
-        let module = Module::new(&engine, wat).unwrap();
+        let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
         let mut store = store(&engine, MIB);
         let instance = Instance::new(&mut store, &module, &[]).unwrap();
         assert_eq!(store.data().used(), PAGE);
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn an_initial_memory_over_the_budget_is_refused() {
         let engine = engine();
-        let module = Module::new(&engine, "(module (memory 32))").unwrap();
+        let module = Module::new(&engine, wat::parse_str("(module (memory 32))").unwrap()).unwrap();
         let mut store = store(&engine, MIB);
         assert!(Instance::new(&mut store, &module, &[]).is_err());
         assert!(store.data().hit());

@@ -10,7 +10,7 @@ use std::fmt::{self, Display};
 use serde_json::{Map, Value};
 
 use super::error::GeometryError;
-use super::math::Xyz;
+use crate::math::Xyz;
 
 /// Longest array we accept anywhere (points, indices, colors): a guard against allocating for
 /// absurd input, far above what one element's geometry needs.

@@ -48,7 +48,6 @@ mod flatbuf;
 #[cfg(test)]
 pub(crate) mod fuzz_tests;
 mod json;
-mod math;
 mod model;
 mod polyface;
 mod solids;

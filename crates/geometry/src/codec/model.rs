@@ -1,7 +1,7 @@
 //! The geometry between JSON and bytes: what the native library holds after reading the JSON
 //! and before writing the flatbuffers (GeomLibs' details, in our own types).
 
-use super::math::Xyz;
+use crate::math::Xyz;
 
 /// One geometric primitive of a stream.
 #[derive(Debug, Clone, PartialEq)]

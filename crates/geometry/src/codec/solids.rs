@@ -9,9 +9,9 @@ use super::curves;
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, DoublesAndFlag, Source};
 use super::json::{self, num, xyz_value, At, Obj};
-use super::math::{self, *};
 use super::model::*;
 use super::variant::{self, kind};
+use crate::math::{self, *};
 
 type Result<T> = std::result::Result<T, GeometryError>;
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source};
 use super::json::{self, num, xyz_value, At, Obj};
-use super::math::{self, degrees_to_radians, radians_to_degrees, Angles, Matrix, Transform, Xyz};
+use crate::math::{self, degrees_to_radians, radians_to_degrees, Angles, Matrix, Transform, Xyz};
 
 type Result<T> = std::result::Result<T, GeometryError>;
 

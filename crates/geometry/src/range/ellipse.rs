@@ -4,14 +4,14 @@
 
 use std::f64::consts::{PI, TAU};
 
-use super::vector::{add_scaled, Vec3};
+use crate::math::{add_scaled, Xyz};
 use crate::placement::Range3d;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Ellipse {
-    pub center: Vec3,
-    pub vector0: Vec3,
-    pub vector90: Vec3,
+    pub center: Xyz,
+    pub vector0: Xyz,
+    pub vector90: Xyz,
     pub start: f64,
     pub sweep: f64,
 }
@@ -21,17 +21,17 @@ const SMALL_ANGLE: f64 = 1.0e-12;
 
 impl Ellipse {
     /// A whole circle of radius `radius` spanned by two perpendicular unit vectors.
-    pub fn circle(center: Vec3, unit0: Vec3, unit90: Vec3, radius: f64) -> Ellipse {
+    pub fn circle(center: Xyz, unit0: Xyz, unit90: Xyz, radius: f64) -> Ellipse {
         Ellipse {
             center,
-            vector0: super::vector::scale(unit0, radius),
-            vector90: super::vector::scale(unit90, radius),
+            vector0: crate::math::scale(unit0, radius),
+            vector90: crate::math::scale(unit90, radius),
             start: 0.0,
             sweep: TAU,
         }
     }
 
-    pub fn point_at(&self, theta: f64) -> Vec3 {
+    pub fn point_at(&self, theta: f64) -> Xyz {
         add_scaled(add_scaled(self.center, self.vector0, theta.cos()), self.vector90, theta.sin())
     }
 
@@ -92,7 +92,7 @@ fn nearly_equal_angles(a: f64, b: f64) -> bool {
 mod tests {
     use super::*;
 
-    fn assert_range(r: Range3d, low: Vec3, high: Vec3) {
+    fn assert_range(r: Range3d, low: Xyz, high: Xyz) {
         for i in 0..3 {
             assert!((r.low[i] - low[i]).abs() < 1e-12 && (r.high[i] - high[i]).abs() < 1e-12, "{r:?}");
         }

@@ -10,7 +10,6 @@ mod ellipse;
 mod parts;
 mod polyface;
 mod solids;
-mod vector;
 mod wire;
 
 use serde_json::Value;

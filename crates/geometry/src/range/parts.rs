@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::vector::{add, Frame};
 use super::wire::{element_id, member, optional_number, required, xyz, yaw_pitch_roll_degrees};
 use super::{Bad, Parsed};
+use crate::math::{add, Frame};
 use crate::placement::{rotation_matrix, Range3d};
 
 /// `{part, origin?, rotation?: {yaw, pitch, roll}, scale?}`; the part's box comes from `part_range`.

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::curves::collection_entry;
 use super::ellipse::Ellipse;
-use super::vector::{add, add_scaled, cross, length, normalized, scale, sub, Frame, Vec3};
 use super::wire::{angle_radians, axes, member, optional_number, required, required_number, required_xyz, xyz};
 use super::{Bad, Parsed};
+use crate::math::{add, add_scaled, cross, magnitude, normalized, scale, sub, Frame, Xyz};
 use crate::placement::Range3d;
 
 /// The range of `{key: value}` when `key` names a solid primitive, else `None`.
@@ -73,7 +73,7 @@ fn cone(v: &Value) -> Parsed<Range3d> {
     Ok(cone_range(required_xyz(v, "start")?, required_xyz(v, "end")?, frame, start_radius, end_radius))
 }
 
-fn cone_range(start: Vec3, end: Vec3, frame: Option<Frame>, start_radius: f64, end_radius: f64) -> Range3d {
+fn cone_range(start: Xyz, end: Xyz, frame: Option<Frame>, start_radius: f64, end_radius: f64) -> Range3d {
     let [vector0, vector90] = match frame {
         Some(frame) => [frame.columns[0], frame.columns[1]],
         None => perpendicular_pair(sub(end, start)),
@@ -85,7 +85,7 @@ fn cone_range(start: Vec3, end: Vec3, frame: Option<Frame>, start_radius: f64, e
 
 /// Two unit vectors perpendicular to `axis` and to each other. A zero axis (coincident cone ends)
 /// counts as z, as in the native library.
-fn perpendicular_pair(axis: Vec3) -> [Vec3; 2] {
+fn perpendicular_pair(axis: Xyz) -> [Xyz; 2] {
     let z = normalized(axis).unwrap_or([0.0, 0.0, 1.0]);
     // Cross with the coordinate axis least aligned with z, so the product is far from zero.
     let least = (0..3).min_by(|&a, &b| z[a].abs().total_cmp(&z[b].abs())).unwrap_or(0);
@@ -109,7 +109,7 @@ fn sphere(v: &Value) -> Parsed<Range3d> {
         _ => return Err(Bad::invalid("a sphere needs positive radii (`radius` or `radiusX/Y/Z`)")),
     };
     let [x, y, z] = axes(v)?.unwrap_or(Frame::IDENTITY).scale_columns(radii).columns;
-    let half = [0, 1, 2].map(|i| length([x[i], y[i], z[i]]));
+    let half = [0, 1, 2].map(|i| magnitude([x[i], y[i], z[i]]));
     Ok(Range3d { low: sub(center, half), high: add(center, half) })
 }
 
@@ -147,7 +147,7 @@ fn torus_pipe(v: &Value) -> Parsed<Range3d> {
         };
         range.extend_range(&section.range());
     }
-    let pad = TORUS_PADDING * length(sub(range.high, range.low));
+    let pad = TORUS_PADDING * magnitude(sub(range.high, range.low));
     Ok(Range3d { low: range.low.map(|l| l - pad), high: range.high.map(|h| h + pad) })
 }
 
@@ -189,7 +189,7 @@ mod tests {
         range(key, value).unwrap().unwrap()
     }
 
-    fn assert_close(r: Range3d, low: Vec3, high: Vec3) {
+    fn assert_close(r: Range3d, low: Xyz, high: Xyz) {
         for i in 0..3 {
             assert!((r.low[i] - low[i]).abs() < 1e-12 && (r.high[i] - high[i]).abs() < 1e-12, "{r:?}");
         }

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::vector::{Frame, Vec3};
 use super::{Bad, Parsed};
+use crate::math::{Frame, Xyz};
 
 /// `obj[key]`, treating JSON null like a missing member (as the native reader does).
 pub fn member<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
@@ -28,7 +28,7 @@ pub fn required_number(obj: &Value, key: &str) -> Parsed<f64> {
     number_value(required(obj, key)?, key)
 }
 
-pub fn xyz(value: &Value, what: &str) -> Parsed<Vec3> {
+pub fn xyz(value: &Value, what: &str) -> Parsed<Xyz> {
     let bad = || Bad::invalid(format!("`{what}` must be [x, y, z?] or {{x, y, z?}}, found {value}"));
     match value {
         Value::Array(items) if (2..=3).contains(&items.len()) => {
@@ -51,12 +51,12 @@ pub fn xyz(value: &Value, what: &str) -> Parsed<Vec3> {
     }
 }
 
-pub fn required_xyz(obj: &Value, key: &str) -> Parsed<Vec3> {
+pub fn required_xyz(obj: &Value, key: &str) -> Parsed<Xyz> {
     xyz(required(obj, key)?, key)
 }
 
 /// A non-empty array of points.
-pub fn points(value: &Value, what: &str) -> Parsed<Vec<Vec3>> {
+pub fn points(value: &Value, what: &str) -> Parsed<Vec<Xyz>> {
     let items = value.as_array().ok_or_else(|| Bad::invalid(format!("`{what}` must be an array of points")))?;
     if items.is_empty() {
         return Err(Bad::invalid(format!("`{what}` has no points")));
@@ -90,7 +90,7 @@ pub fn yaw_pitch_roll_degrees(value: &Value) -> Parsed<[f64; 3]> {
 /// The local axes of a solid: `xyzVectors` as given, `xyVectors` / `zxVectors` squared and
 /// normalized (as native `derefAxes` does). `None` when none of them is present.
 pub fn axes(obj: &Value) -> Parsed<Option<Frame>> {
-    let vectors = |key: &str, count: usize| -> Parsed<Option<Vec<Vec3>>> {
+    let vectors = |key: &str, count: usize| -> Parsed<Option<Vec<Xyz>>> {
         let Some(value) = member(obj, key) else { return Ok(None) };
         let list = value.as_array().filter(|l| l.len() == count);
         let list = list.ok_or_else(|| Bad::invalid(format!("`{key}` must be an array of {count} vectors")))?;

@@ -1,4 +1,6 @@
-//! The little vector algebra the native geometry library applies between JSON and blob.
+//! The one vector algebra of the crate: points and vectors (`Xyz`), matrices by rows, frames by
+//! columns, yaw/pitch/roll angles, as the native geometry library applies them between JSON and
+//! blob, to ranges and to placements.
 //!
 //! Where the native library computes a stored value (a cone's section vectors, a part
 //! instance's angles) the arithmetic here follows its order of operations, so that the stored
@@ -43,6 +45,24 @@ pub(crate) fn normalize(v: Xyz) -> (Xyz, f64) {
     } else {
         ([1.0, 0.0, 0.0], 0.0)
     }
+}
+
+/// The origin, or a zero vector.
+pub(crate) const ZERO: Xyz = [0.0; 3];
+
+pub(crate) fn add(a: Xyz, b: Xyz) -> Xyz {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
+/// `a + v * s`.
+pub(crate) fn add_scaled(a: Xyz, v: Xyz, s: f64) -> Xyz {
+    [a[0] + v[0] * s, a[1] + v[1] * s, a[2] + v[2] * s]
+}
+
+/// The unit vector along `v`, or `None` for the zero vector ([`normalize`]'s arithmetic).
+pub(crate) fn normalized(v: Xyz) -> Option<Xyz> {
+    let (unit, length) = normalize(v);
+    (length > 0.0).then_some(unit)
 }
 
 /// `DVec3d::NormalizedCrossProduct`.
@@ -327,6 +347,48 @@ fn reduce_positive_degrees(d: f64) -> f64 {
     }
 }
 
+/// A linear frame given by its three column vectors (not necessarily orthonormal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Frame {
+    pub columns: [Xyz; 3],
+}
+
+impl Frame {
+    pub(crate) const IDENTITY: Frame = Frame { columns: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] };
+
+    /// The frame whose rows are `rows` (as [`Angles::to_matrix`] returns them).
+    pub(crate) fn from_rows(rows: [[f64; 3]; 3]) -> Frame {
+        let column = |j: usize| [rows[0][j], rows[1][j], rows[2][j]];
+        Frame { columns: [column(0), column(1), column(2)] }
+    }
+
+    pub(crate) fn apply(&self, v: Xyz) -> Xyz {
+        let [x, y, z] = self.columns;
+        [0, 1, 2].map(|i| x[i] * v[0] + y[i] * v[1] + z[i] * v[2])
+    }
+
+    pub(crate) fn scale_columns(&self, s: [f64; 3]) -> Frame {
+        let [x, y, z] = self.columns;
+        Frame { columns: [scale(x, s[0]), scale(y, s[1]), scale(z, s[2])] }
+    }
+
+    /// Orthonormal frame from two columns: `primary` keeps its direction, `secondary` stays in the
+    /// plane of the two, and the result is right-handed. `None` when the two are parallel or zero.
+    /// Only the cyclic pairs (0, 1), (1, 2) and (2, 0) occur in the wire format.
+    pub(crate) fn squared_and_normalized(&self, primary: usize, secondary: usize) -> Option<Frame> {
+        debug_assert_eq!(secondary, (primary + 1) % 3);
+        let third = (primary + 2) % 3;
+        let p = normalized(self.columns[primary])?;
+        let t = normalized(cross(p, self.columns[secondary]))?;
+        let s = normalized(cross(t, p))?;
+        let mut columns = [ZERO; 3];
+        columns[primary] = p;
+        columns[secondary] = s;
+        columns[third] = t;
+        Some(Frame { columns })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +413,26 @@ mod tests {
         let s = square_and_normalize_columns(&m, 0, 1).unwrap();
         assert_eq!(s, from_columns([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]));
         assert!(square_and_normalize_columns(&from_columns([1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0; 3]), 0, 1).is_none());
+    }
+
+    #[test]
+    fn squaring_xy_keeps_x_and_the_xy_plane() {
+        let skewed = Frame { columns: [[2.0, 0.0, 0.0], [1.0, 3.0, 0.0], ZERO] };
+        let square = skewed.squared_and_normalized(0, 1).unwrap();
+        assert_eq!(square, Frame::IDENTITY);
+    }
+
+    #[test]
+    fn squaring_zx_keeps_z_and_the_zx_plane() {
+        let skewed = Frame { columns: [[0.0, 0.0, 5.0], ZERO, [0.0, 2.0, 0.0]] };
+        let square = skewed.squared_and_normalized(2, 0).unwrap();
+        // z = +y, x stays along +z, so y = z × x = y × z = +x.
+        assert_eq!(square.columns, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+    }
+
+    #[test]
+    fn parallel_columns_cannot_be_squared() {
+        let flat = Frame { columns: [[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], ZERO] };
+        assert_eq!(flat.squared_and_normalized(0, 1), None);
     }
 }
