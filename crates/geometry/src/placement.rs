@@ -7,7 +7,9 @@
 /// An axis-aligned box: `[low x, low y, low z]`, `[high x, high y, high z]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Range3d {
+    /// The low corner.
     pub low: [f64; 3],
+    /// The high corner.
     pub high: [f64; 3],
 }
 
@@ -30,6 +32,7 @@ impl Range3d {
     /// The empty range (any point extends it).
     pub const EMPTY: Range3d = Range3d { low: [f64::MAX; 3], high: [f64::MIN; 3] };
 
+    /// Whether no point is in it (low above high on some axis).
     pub fn is_empty(&self) -> bool {
         (0..3).any(|i| self.low[i] > self.high[i])
     }
@@ -42,6 +45,7 @@ impl Range3d {
         self.low.iter().chain(&self.high).try_for_each(|&v| check_coordinate(v))
     }
 
+    /// Grows it to contain `p`.
     pub fn extend_point(&mut self, p: [f64; 3]) {
         for ((low, high), v) in self.low.iter_mut().zip(&mut self.high).zip(p) {
             *low = low.min(v);
@@ -49,6 +53,7 @@ impl Range3d {
         }
     }
 
+    /// Grows it to contain `other` (nothing for an empty one).
     pub fn extend_range(&mut self, other: &Range3d) {
         if !other.is_empty() {
             self.extend_point(other.low);
@@ -60,8 +65,11 @@ impl Range3d {
 /// Origin, yaw/pitch/roll in degrees and the element-aligned box, as stored in `bis_GeometricElement3d`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placement3d {
+    /// The origin, in metres.
     pub origin: [f64; 3],
+    /// Yaw, pitch, roll in degrees.
     pub angles: [f64; 3],
+    /// The element-aligned box.
     pub bbox: Range3d,
 }
 

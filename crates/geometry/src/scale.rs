@@ -19,6 +19,7 @@ use serde_json::{Number, Value};
 pub struct ScaleError {
     /// Where, e.g. `geom[2].cone.radius`.
     pub at: String,
+    /// What is wrong there.
     pub why: String,
 }
 

@@ -8,13 +8,25 @@
 pub enum GeometryError {
     /// The JSON does not describe geometry we can store.
     #[error("{at}: {message}")]
-    Json { at: String, message: String },
+    Json {
+        /// The entry and field, e.g. `geom[2].lineString[1]`.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The blob is not a chunked, snappy-compressed GeometryStream.
     #[error("GeometryStream blob: {0}")]
     Blob(String),
     /// One op of the stream is malformed or not supported.
     #[error("GeometryStream op {index} ({opcode}): {message}")]
-    Op { index: usize, opcode: String, message: String },
+    Op {
+        /// The op's index in the stream.
+        index: usize,
+        /// Its opcode's name.
+        opcode: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl GeometryError {

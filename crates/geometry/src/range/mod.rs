@@ -19,14 +19,36 @@ use crate::placement::Range3d;
 /// Why a geometry stream has no range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RangeError {
+    /// `geom` is not an array.
     #[error("a geometry stream must be a JSON array, found {found}")]
-    NotAnArray { found: String },
+    NotAnArray {
+        /// The JSON kind found.
+        found: String,
+    },
+    /// An entry is malformed.
     #[error("geometry entry {index}: {reason}")]
-    Invalid { index: usize, reason: String },
+    Invalid {
+        /// The entry's index.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An entry whose range needs what the writer does not have (line styles, B-reps, text).
     #[error("geometry entry {index}: the range of `{kind}` is not supported")]
-    Unsupported { index: usize, kind: String },
+    Unsupported {
+        /// The entry's index.
+        index: usize,
+        /// The entry's kind.
+        kind: String,
+    },
+    /// A `geomPart` names a part the file does not have.
     #[error("geometry entry {index}: geometry part {part:#x} is not known")]
-    UnknownPart { index: usize, part: i64 },
+    UnknownPart {
+        /// The entry's index.
+        index: usize,
+        /// The part's id.
+        part: i64,
+    },
 }
 
 /// The box stored for an element without geometry.
