@@ -234,6 +234,7 @@ pub fn entry() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// A random stream of zero to five entries.
 pub fn stream() -> impl Strategy<Value = Value> {
     prop::collection::vec(entry(), 0..6).prop_map(Value::Array)
 }
