@@ -182,7 +182,7 @@ fn run_ours_with_range(text: &str, context: &StreamContext) -> Run {
 struct ItwinJs {
     in_memory: Run,
     native: Native,
-    default_sub_category: u64,
+    default_sub_category: i64,
     /// (line, blob) of the first streams as the native library stored them.
     samples: Vec<(usize, Vec<u8>)>,
 }
@@ -227,7 +227,7 @@ fn run_itwinjs(input: &Path, native_streams: usize) -> ItwinJs {
             with_geom: seconds(&n["withGeomSeconds"]),
             without_geom: seconds(&n["withoutGeomSeconds"]),
         },
-        default_sub_category: u64::from_str_radix(id.trim_start_matches("0x"), 16).unwrap(),
+        default_sub_category: i64::from_str_radix(id.trim_start_matches("0x"), 16).unwrap(),
         samples: n["samples"]
             .as_array()
             .unwrap()

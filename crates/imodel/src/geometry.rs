@@ -69,10 +69,9 @@ impl Briefcase {
             return Ok(GeomProps::NoGeometry);
         }
         let context = match category {
-            Some(category) => StreamContext {
-                default_sub_category: self.default_sub_category(category)?.map(|id| id as u64),
-                is_part: false,
-            },
+            Some(category) => {
+                StreamContext { default_sub_category: self.default_sub_category(category)?, is_part: false }
+            }
             None => StreamContext { default_sub_category: None, is_part: true },
         };
         let blob = codec::encode_if_any(geom, &context).map_err(|e| geometry_error(element, e))?;
@@ -228,10 +227,9 @@ impl Briefcase {
         element: &str,
     ) -> Result<Json, WriteError> {
         let context = match category {
-            Some(category) => StreamContext {
-                default_sub_category: self.default_sub_category(category)?.map(|id| id as u64),
-                is_part: false,
-            },
+            Some(category) => {
+                StreamContext { default_sub_category: self.default_sub_category(category)?, is_part: false }
+            }
             None => StreamContext { default_sub_category: None, is_part: true },
         };
         codec::decode_with(blob, &context)
@@ -246,7 +244,7 @@ impl Briefcase {
         for &(id, _, class_id) in deleting {
             let class = self.schema.class_by_id(&self.conn, class_id)?;
             if self.geometry_owner(&class)? == GeometryOwner::Part {
-                parts.insert(id as u64);
+                parts.insert(id);
             }
         }
         if parts.is_empty() {
@@ -278,7 +276,7 @@ impl Briefcase {
                 if let Some(part) = instanced.into_iter().find(|p| parts.contains(p)) {
                     return Err(WriteError::Invalid(format!(
                         "element {} is still used by other elements (as the geometry part of element {}), so it cannot be deleted",
-                        id64::format(part as i64),
+                        id64::format(part),
                         id64::format(element)
                     )));
                 }

@@ -15,7 +15,7 @@ pub(crate) fn decode_stream(stream: &[u8], context: &StreamContext) -> Result<Va
     if ops.first().map(|op| op.code) != Some(opcode::HEADER) {
         return Err(GeometryError::blob("the first op is not a Header"));
     }
-    let mut last_sub_category = context.default_sub_category.unwrap_or(0);
+    let mut last_sub_category = context.default_sub_category.map_or(0, |id| id as u64);
     let mut entries = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let entry = decode_op(index, op, &mut last_sub_category).and_then(|entry| match entry {

@@ -19,7 +19,7 @@ pub(crate) fn encode_stream(geom: &Value, context: &StreamContext) -> Result<Opt
     // filled then, rather than copying the stream behind it.
     let mut body = Vec::with_capacity(HEADER_OP_BYTES + 256 * entries.len().min(64));
     body.resize(HEADER_OP_BYTES, 0);
-    let mut appearance = AppearanceState::new(context.default_sub_category, context.is_part);
+    let mut appearance = AppearanceState::new(context.default_sub_category.map(|id| id as u64), context.is_part);
     let mut has_geometry = false;
 
     let root = At::Name("geom");

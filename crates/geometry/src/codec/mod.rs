@@ -69,7 +69,7 @@ pub struct StreamContext {
     /// builder stores an `appearance` sub-category only when it differs from the one in effect,
     /// which starts as this one; and `getElementProps` leaves it out of the JSON. Without it,
     /// a sub-category equal to the default is stored (harmless, but not byte-identical).
-    pub default_sub_category: Option<u64>,
+    pub default_sub_category: Option<i64>,
     /// The stream of a GeometryPart: no `geomPart` entries, no sub-categories stored.
     pub is_part: bool,
 }
@@ -107,8 +107,9 @@ pub fn decode_with(blob: &[u8], context: &StreamContext) -> Result<Value, Geomet
 
 /// The ids of the geometry parts a column blob instances (its `geomPart` entries), without
 /// decoding the rest: what a writer needs to know before deleting a part.
-pub fn instanced_parts(blob: &[u8]) -> Result<Vec<u64>, GeometryError> {
-    decode::instanced_parts(&stream::unpack(blob)?)
+pub fn instanced_parts(blob: &[u8]) -> Result<Vec<i64>, GeometryError> {
+    // Ids are i64 as in the file; the stream stores them as unsigned 64-bit.
+    Ok(decode::instanced_parts(&stream::unpack(blob)?)?.into_iter().map(|id| id as i64).collect())
 }
 
 /// The uncompressed op stream inside a blob (after its 8-byte blob header): what to compare

@@ -299,7 +299,7 @@ fn element_cases() -> Vec<Case> {
 struct Fixture {
     bim: PathBuf,
     ids: HashMap<String, String>,
-    default_sub_category: u64,
+    default_sub_category: i64,
     parts: Vec<Made>,
     elements: Vec<Made>,
 }
@@ -367,8 +367,8 @@ fn fixture_dir() -> PathBuf {
     tempfile::Builder::new().prefix("geometry-fixtures-").tempdir_in(tmp).expect("temp dir").keep()
 }
 
-fn parse_id(id: &str) -> u64 {
-    u64::from_str_radix(id.trim_start_matches("0x"), 16).unwrap()
+fn parse_id(id: &str) -> i64 {
+    i64::from_str_radix(id.trim_start_matches("0x"), 16).unwrap()
 }
 
 /// Replaces "$name" strings by the fixture's ids.
