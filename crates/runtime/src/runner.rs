@@ -18,7 +18,6 @@ use crate::{
 };
 use itwin_imodel::id64::format as hex;
 use itwin_imodel::{Briefcase, RootSubject};
-use itwin_sync::views;
 use itwin_sync::{self as sync, Stats, Synchronizer};
 
 /// What a successful job did.
@@ -353,7 +352,7 @@ impl Job<'_> {
                 s.sync.delete_unseen(&mut s.bim, mode)?;
                 Ok(())
             })?;
-            self.host("write default view", |s| views::write_job_view(&mut s.bim, &mut s.sync, &subject_name))?;
+            self.host("write default view", |s| sync::write_job_view(&mut s.bim, &mut s.sync, &subject_name))?;
             self.host("finish documents", |s| {
                 s.sync.finish_documents(&mut s.bim)?;
                 let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();

@@ -27,7 +27,7 @@ mod stats;
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
-pub mod views;
+mod views;
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,6 +36,7 @@ pub use frame::SourceFrame;
 pub use job_subject::JobIdentity;
 
 pub use stats::{Stats, Tally};
+pub use views::write_job_view;
 
 use itwin_imodel::id64;
 
