@@ -26,8 +26,12 @@
 
 pub mod codec;
 mod math;
+mod model;
 pub mod placement;
 pub mod range;
 pub mod scale;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
+
+pub use codec::GeometryError;
+pub use model::{GeometryStream, Reference};

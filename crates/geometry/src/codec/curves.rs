@@ -8,10 +8,10 @@ use serde_json::{json, Map, Value};
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source, Table, TableOffset};
 use super::json::{self, At, Obj};
-use super::model::{Arc, Boundary, Curve, CurveVector};
 use super::stream::opcode;
 use super::variant::{self, kind};
 use crate::math::{degrees_to_radians, radians_to_degrees, Xyz};
+use crate::model::{Arc, Boundary, Curve, CurveVector};
 
 type Result<T> = std::result::Result<T, GeometryError>;
 

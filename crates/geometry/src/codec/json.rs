@@ -10,7 +10,7 @@ use std::fmt::{self, Display};
 use serde_json::{Map, Value};
 
 use super::error::GeometryError;
-use crate::math::Xyz;
+use crate::math::{degrees_to_radians, Xyz};
 
 /// Longest array we accept anywhere (points, indices, colors): a guard against allocating for
 /// absurd input, far above what one element's geometry needs.
@@ -202,19 +202,33 @@ pub(crate) fn integers(value: &Value, at: &(impl Display + ?Sized), min: i64, ma
     Ok(values)
 }
 
-/// An Id64 string ("0x1a"), not zero.
-pub(crate) fn id64(value: &Value, at: &(impl Display + ?Sized)) -> Result<u64> {
+/// An Id64 string ("0x1a"), not zero; as i64 like every id of the workspace (the stream
+/// stores them as the same 64 bits).
+pub(crate) fn id64(value: &Value, at: &(impl Display + ?Sized)) -> Result<i64> {
     let text = value.as_str().ok_or_else(|| GeometryError::json(at, "expected an id string such as \"0x1a\""))?;
     let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"));
     match hex.and_then(|h| u64::from_str_radix(h, 16).ok()) {
-        Some(id) if id != 0 => Ok(id),
+        Some(id) if id != 0 => Ok(id as i64),
         _ => Err(GeometryError::json(at, format!("`{text}` is not a valid id"))),
     }
 }
 
 /// How ids are written back: lowercase hex without leading zeros, as iTwin.js does.
-pub(crate) fn id64_string(id: u64) -> String {
-    format!("{id:#x}")
+pub(crate) fn id64_string(id: i64) -> String {
+    format!("{:#x}", id as u64)
+}
+
+/// An angle in degrees: a number, `{"degrees": d}` or `{"radians": r}`; returned in radians.
+pub(crate) fn angle_radians(value: &Value, at: &At<'_>) -> Result<f64> {
+    if value.is_object() {
+        let obj = Obj::new(value, *at, &["degrees", "radians"])?;
+        return match (obj.number("degrees")?, obj.number("radians")?) {
+            (Some(d), None) => Ok(degrees_to_radians(d)),
+            (None, Some(r)) => Ok(r),
+            _ => Err(GeometryError::json(&obj.at, "expected one of `degrees`, `radians`")),
+        };
+    }
+    Ok(degrees_to_radians(number(value, at)?))
 }
 
 /// JSON for a point.

@@ -42,16 +42,16 @@
 mod compare;
 mod curves;
 mod decode;
-mod encode;
+pub(crate) mod encode;
 mod error;
 mod flatbuf;
 #[cfg(test)]
 pub(crate) mod fuzz_tests;
-mod json;
-mod model;
+pub(crate) mod json;
+pub(crate) mod parse;
 mod polyface;
 mod solids;
-mod stream;
+pub(crate) mod stream;
 mod symbology;
 #[cfg(test)]
 mod tests;
@@ -61,6 +61,8 @@ pub use compare::comparable_ops;
 pub use error::GeometryError;
 
 use serde_json::Value;
+
+use crate::model::GeometryStream;
 
 /// What the bytes of a stream depend on besides its JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,7 +93,7 @@ pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, Geo
 /// no geometry (empty, or only `header` and `appearance` entries): the native library stores no
 /// stream then, so a writer must know the difference rather than get an error.
 pub fn encode_if_any(geom: &Value, context: &StreamContext) -> Result<Option<Vec<u8>>, GeometryError> {
-    encode::encode_stream(geom, context)?.map(|ops| stream::pack(&ops)).transpose()
+    GeometryStream::from_json(geom)?.encode(context)
 }
 
 /// Decodes a column blob into the GeometryStreamProps iTwin.js reports for it.
@@ -108,8 +110,7 @@ pub fn decode_with(blob: &[u8], context: &StreamContext) -> Result<Value, Geomet
 /// The ids of the geometry parts a column blob instances (its `geomPart` entries), without
 /// decoding the rest: what a writer needs to know before deleting a part.
 pub fn instanced_parts(blob: &[u8]) -> Result<Vec<i64>, GeometryError> {
-    // Ids are i64 as in the file; the stream stores them as unsigned 64-bit.
-    Ok(decode::instanced_parts(&stream::unpack(blob)?)?.into_iter().map(|id| id as i64).collect())
+    decode::instanced_parts(&stream::unpack(blob)?)
 }
 
 /// The uncompressed op stream inside a blob (after its 8-byte blob header): what to compare

@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Source};
 use super::json::{self, num, xyz_value, At, Obj};
-use super::model::Mesh;
 use super::variant::{self, kind};
 use crate::math::Xyz;
+use crate::model::Mesh;
 
 type Result<T> = std::result::Result<T, GeometryError>;
 

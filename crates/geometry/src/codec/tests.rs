@@ -241,7 +241,7 @@ fn garbage_never_panics() {
 
 #[test]
 fn non_finite_numbers_in_a_blob_are_refused() {
-    let (code, payload) = curves::to_op(&model::Curve::LineString(vec![[f64::NAN, 0.0, 0.0], [1.0, 0.0, 0.0]]));
+    let (code, payload) = curves::to_op(&crate::model::Curve::LineString(vec![[f64::NAN, 0.0, 0.0], [1.0, 0.0, 0.0]]));
     let mut ops = Vec::new();
     stream::append_op(&mut ops, stream::opcode::HEADER, &stream::header_payload(0));
     stream::append_op(&mut ops, code, &payload);
