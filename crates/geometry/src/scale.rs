@@ -7,11 +7,20 @@
 //! scales, mesh normals and texture parameters stay as they are. An arc's `vectorX`/`vectorY` are
 //! its radius vectors and a linear sweep's `vector` its extrusion, so those scale.
 //!
-//! The entries and fields are the ones the codec encodes (see [`super::codec`]); an entry this
-//! module does not know is refused rather than written in the old unit. Values of the wrong shape
-//! are left alone for the codec to report with its own, exact location.
+//! The entries are the ones the codec reads (its own lists of entry keys); an entry this module
+//! does not know is refused rather than written in the old unit. Values of the wrong shape are
+//! left alone for the codec to report with its own, exact location.
+//!
+//! Why JSON, not the model ([`crate::GeometryStream`]): the sync crate converts a connector's
+//! props into metres on the way in and back into its unit on the way out, and the connector must
+//! read back what it wrote. Reading into the model and writing it back would give the native
+//! form instead (a cone's axes normalized, a part's yaw 30 as 29.999999999999996, every integer
+//! a float), so scaling edits only the numbers that are lengths and leaves the rest as written.
 
 use serde_json::{Number, Value};
+
+use crate::codec::curves::is_curve_key as is_curve;
+use crate::codec::solids::SOLID_KEYS;
 
 /// Why a stream cannot be scaled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,7 +53,12 @@ const SOLID_LENGTHS: [&str; 13] = [
     "minorRadius",
 ];
 
-/// Scales every length of `geom` (a `GeometryStreamProps` array) by `factor`.
+/// Scales every length of `geom` (a `GeometryStreamProps` array) by `factor`. Anything but an
+/// array is left for the codec to refuse.
+///
+/// # Errors
+/// A [`ScaleError`] for a factor that is not positive and finite, an entry that cannot be
+/// scaled (one the codec does not read), or a length that the factor makes non-finite.
 pub fn scale_stream(geom: &mut Value, factor: f64) -> Result<()> {
     check_factor(factor)?;
     let Value::Array(entries) = geom else { return Ok(()) };
@@ -59,9 +73,7 @@ pub fn scale_stream(geom: &mut Value, factor: f64) -> Result<()> {
             "header" | "appearance" => {}
             "geomPart" => scale_point_field(value, "origin", factor, &value_at)?,
             "indexedMesh" => scale_points(value.get_mut("point"), factor, &format!("{value_at}.point"))?,
-            "box" | "sphere" | "cylinder" | "cone" | "torusPipe" | "linearSweep" => {
-                scale_solid(key, value, factor, &value_at)?
-            }
+            _ if SOLID_KEYS.contains(&key.as_str()) => scale_solid(key, value, factor, &value_at)?,
             _ if is_curve(key) => scale_curve(key, value, factor, &value_at)?,
             _ => return Err(unknown(key, &at)),
         }
@@ -69,7 +81,11 @@ pub fn scale_stream(geom: &mut Value, factor: f64) -> Result<()> {
     Ok(())
 }
 
-/// Scales a point given as `[x, y, z]`, `[x, y]` or `{"x", "y", "z"}`.
+/// Scales a point given as `[x, y, z]`, `[x, y]` or `{"x", "y", "z"}`; `at` names it in
+/// errors. Other values are left alone.
+///
+/// # Errors
+/// A [`ScaleError`] for a coordinate the factor makes non-finite.
 pub fn scale_point(point: &mut Value, factor: f64, at: &str) -> Result<()> {
     match point {
         Value::Array(items) => {
@@ -84,13 +100,16 @@ pub fn scale_point(point: &mut Value, factor: f64, at: &str) -> Result<()> {
 }
 
 /// Scales a box given as `{"low": point, "high": point}` (a placement's or a part's `bbox`).
+///
+/// # Errors
+/// A [`ScaleError`] for a coordinate the factor makes non-finite.
 pub fn scale_box(range: &mut Value, factor: f64, at: &str) -> Result<()> {
     scale_point_field(range, "low", factor, at)?;
     scale_point_field(range, "high", factor, at)
 }
 
 /// Scales a number in place; the result must stay finite.
-pub fn scale_number(x: &mut Value, factor: f64, at: &str) -> Result<()> {
+fn scale_number(x: &mut Value, factor: f64, at: &str) -> Result<()> {
     // Left as written (an integer stays an integer) when nothing changes.
     let Some(value) = x.as_f64().filter(|_| factor != 1.0) else { return Ok(()) };
     let scaled = value * factor;
@@ -107,11 +126,6 @@ fn check_factor(factor: f64) -> Result<()> {
     } else {
         Err(ScaleError { at: "geom".into(), why: format!("scale factor {factor} is not a positive finite number") })
     }
-}
-
-fn is_curve(key: &str) -> bool {
-    ["lineSegment", "lineString", "pointString", "arc", "path", "loop", "parityRegion", "unionRegion", "bagOfCurves"]
-        .contains(&key)
 }
 
 fn scale_curve(key: &str, value: &mut Value, factor: f64, at: &str) -> Result<()> {

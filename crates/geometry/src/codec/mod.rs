@@ -39,8 +39,9 @@
 //! uninitialised and we write as zeros. Snappy output may differ (any raw-snappy encoder's
 //! output inflates the same).
 
+#[cfg(any(test, feature = "test-support"))]
 mod compare;
-mod curves;
+pub(crate) mod curves;
 mod decode;
 pub(crate) mod encode;
 mod error;
@@ -50,13 +51,14 @@ pub(crate) mod fuzz_tests;
 pub(crate) mod json;
 pub(crate) mod parse;
 mod polyface;
-mod solids;
+pub(crate) mod solids;
 pub(crate) mod stream;
 mod symbology;
 #[cfg(test)]
 mod tests;
 mod variant;
 
+#[cfg(any(test, feature = "test-support"))]
 pub use compare::comparable_ops;
 pub use error::GeometryError;
 
@@ -115,6 +117,10 @@ pub fn instanced_parts(blob: &[u8]) -> Result<Vec<i64>, GeometryError> {
 
 /// The uncompressed op stream inside a blob (after its 8-byte blob header): what to compare
 /// when two writers' snappy output differs.
+///
+/// # Errors
+/// [`GeometryError::Blob`] for a blob that is not a chunked, snappy-compressed stream.
+#[cfg(any(test, feature = "test-support"))]
 pub fn uncompressed_ops(blob: &[u8]) -> Result<Vec<u8>, GeometryError> {
     stream::unpack(blob)
 }
