@@ -1,4 +1,6 @@
-//! GeometryStreamProps JSON <-> GeometryStream blob.
+//! GeometryStreamProps JSON <-> GeometryStream blob, through the model
+//! ([`crate::GeometryStream`]): `parse` reads the JSON into it, `encode` writes its ops, `decode`
+//! reads ops into the same types and writes them as JSON.
 //!
 //! [`encode`] turns the JSON array iTwin.js takes as an element's or part's `geom` into the
 //! blob stored in `bis_GeometricElement3d.GeometryStream` / `bis_GeometryPart.GeometryStream`;
@@ -80,12 +82,18 @@ pub struct StreamContext {
 
 /// Encodes a GeometryStreamProps array into the column blob, for an element whose category is
 /// not known (see [`StreamContext`]).
+///
+/// # Errors
+/// See [`encode_with`].
 pub fn encode(geom: &Value) -> Result<Vec<u8>, GeometryError> {
     encode_with(geom, &StreamContext::default())
 }
 
 /// Encodes a GeometryStreamProps array into the column blob. A stream without geometry is an
 /// error here; see [`encode_if_any`].
+///
+/// # Errors
+/// See [`encode_if_any`]; also [`GeometryError::Json`] at `geom` for a stream without geometry.
 pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, GeometryError> {
     encode_if_any(geom, context)?
         .ok_or_else(|| GeometryError::json("geom", "has no geometry (store no stream instead)"))
@@ -93,12 +101,19 @@ pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, Geo
 
 /// Encodes a GeometryStreamProps array into the column blob, or `None` when it is valid but holds
 /// no geometry (empty, or only `header` and `appearance` entries): the native library stores no
-/// stream then, so a writer must know the difference rather than get an error.
+/// stream then, so a writer must know the difference rather than get an error. A writer that
+/// also needs the range reads the stream once with [`crate::GeometryStream`] instead.
+///
+/// # Errors
+/// What [`crate::GeometryStream::from_json`] and [`crate::GeometryStream::encode`] refuse.
 pub fn encode_if_any(geom: &Value, context: &StreamContext) -> Result<Option<Vec<u8>>, GeometryError> {
     GeometryStream::from_json(geom)?.encode(context)
 }
 
 /// Decodes a column blob into the GeometryStreamProps iTwin.js reports for it.
+///
+/// # Errors
+/// See [`decode_with`].
 pub fn decode(blob: &[u8]) -> Result<Value, GeometryError> {
     decode_with(blob, &StreamContext::default())
 }
@@ -111,6 +126,9 @@ pub fn decode_with(blob: &[u8], context: &StreamContext) -> Result<Value, Geomet
 
 /// The ids of the geometry parts a column blob instances (its `geomPart` entries), without
 /// decoding the rest: what a writer needs to know before deleting a part.
+///
+/// # Errors
+/// As [`decode_with`], for the blob and the part instance ops.
 pub fn instanced_parts(blob: &[u8]) -> Result<Vec<i64>, GeometryError> {
     decode::instanced_parts(&stream::unpack(blob)?)
 }

@@ -1,6 +1,7 @@
-//! The element-aligned (local) range of wire-format geometry: what the native library stores as
+//! The element-aligned (local) range of a geometry stream: what the native library stores as
 //! `BBoxLow/BBoxHigh` of a `GeometricElement3d` or a `GeometryPart` for a `GeometryStreamProps`
-//! array. Each primitive is ranged the way native `GeometryBuilder` ranges it, so the boxes equal
+//! array. It is computed from the model ([`crate::GeometryStream`]), from the same details the
+//! encoder stores. Each primitive is ranged the way native `GeometryBuilder` ranges it, so the boxes equal
 //! the ones iTwin.js writes (checked end to end by crates/geometry/tests/all/ranges.rs). Most ranges are tight;
 //! the exceptions follow native on purpose: a sphere's range is its whole ellipsoid even when a
 //! latitude sweep cuts it, and a torus pipe's range is sampled and then padded by 5 % of its diagonal.
