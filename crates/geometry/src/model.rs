@@ -29,7 +29,7 @@ impl GeometryStream {
     /// [`GeometryError::Json`] naming the first entry or field that is malformed, unknown or
     /// not supported.
     pub fn from_json(geom: &Value) -> Result<GeometryStream, GeometryError> {
-        crate::codec::parse::parse_stream(geom)
+        crate::codec::parse::parse_stream(geom, None)
     }
 
     /// Encodes the stream into the column blob, or `None` when it holds no geometry (empty, or

@@ -4,17 +4,21 @@
 use serde_json::Value;
 
 use super::error::GeometryError;
-use super::json::{self, At, Obj};
+use super::json::{self, At, Lengths, Obj};
 use super::{curves, polyface, solids, symbology};
 use crate::model::{Entry, Geometry, GeometryStream};
 
 /// Reads a GeometryStreamProps array; what reads but cannot be stored is noted in
-/// [`GeometryStream::unstorable`] for the encoder.
-pub(crate) fn parse_stream(geom: &Value) -> Result<GeometryStream, GeometryError> {
+/// [`GeometryStream::unstorable`] for the encoder. With `lengths`, where the stream's lengths
+/// are is recorded there (for scaling).
+pub(crate) fn parse_stream(geom: &Value, lengths: Option<&Lengths>) -> Result<GeometryStream, GeometryError> {
     let items = json::array(geom, "geom")?;
     let mut entries = Vec::with_capacity(items.len());
     let mut unstorable = None;
-    let root = At::Name("geom");
+    let root = match lengths {
+        Some(lengths) => At::Root("geom", lengths),
+        None => At::Name("geom"),
+    };
     for (i, item) in items.iter().enumerate() {
         let at = root.item(i);
         let (key, value) = curves::single_key(item, &at)?;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::curves;
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, DoublesAndFlag, Source};
-use super::json::{self, num, xyz_value, At, Obj};
+use super::json::{self, num, xyz_value, At, Length, Obj};
 use super::variant::{self, kind};
 use crate::math::{self, *};
 use crate::model::*;
@@ -97,6 +97,9 @@ fn non_negative(obj: &Obj<'_>, key: &str, x: f64) -> Result<f64> {
 fn parse_box(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["origin", "baseOrigin", "topOrigin", "baseX", "baseY", "topX", "topY", "height", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    // Axes are directions: the sizes make the lengths.
+    obj.mark(Length::Point, &["origin", "baseOrigin", "topOrigin"]);
+    obj.mark(Length::Number, &["baseX", "baseY", "topX", "topY", "height"]);
     // The native reader prefers `origin`; its writer outputs both with the same value.
     let base_origin = match obj.xyz("origin")? {
         Some(origin) => origin,
@@ -131,6 +134,8 @@ fn parse_box(value: &Value, at: &At<'_>) -> Result<Solid> {
 fn parse_sphere(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["center", "radius", "radiusX", "radiusY", "radiusZ", "capped", "latitudeStartEnd"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    obj.mark(Length::Point, &["center"]);
+    obj.mark(Length::Number, &["radius", "radiusX", "radiusY", "radiusZ"]);
     let center = obj.required_xyz("center")?;
     let radius = obj.number("radius")?;
     let radius_x = obj.number("radiusX")?.or(radius);
@@ -183,6 +188,8 @@ fn cone_from_axis(
 
 fn parse_cylinder(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>) -> Result<Solid> {
     let obj = Obj::new(value, *at, &["start", "end", "radius", "capped"])?;
+    obj.mark(Length::Point, &["start", "end"]);
+    obj.mark(Length::Number, &["radius"]);
     let radius = obj.required_number("radius")?;
     let radius = non_negative(&obj, "radius", radius)?;
     let (a, b) = (obj.required_xyz("start")?, obj.required_xyz("end")?);
@@ -192,6 +199,9 @@ fn parse_cylinder(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryEr
 fn parse_cone(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>) -> Result<Solid> {
     let own = ["start", "end", "radius", "startRadius", "endRadius", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    // The section vectors are directions: the radii make the lengths.
+    obj.mark(Length::Point, &["start", "end"]);
+    obj.mark(Length::Number, &["radius", "startRadius", "endRadius"]);
     let radius_a = obj.number("startRadius")?.or(obj.number("radius")?);
     let radius_a = radius_a.ok_or_else(|| GeometryError::json(&obj.at("startRadius"), "is required (or `radius`)"))?;
     let radius_a = non_negative(&obj, "startRadius", radius_a)?;
@@ -215,6 +225,8 @@ fn parse_cone(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>
 fn parse_torus_pipe(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["center", "majorRadius", "minorRadius", "sweepAngle", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    obj.mark(Length::Point, &["center"]);
+    obj.mark(Length::Number, &["majorRadius", "minorRadius"]);
     let axes = parse_axes(&obj)?.unwrap_or(IDENTITY);
     let sweep = match obj.get("sweepAngle") {
         Some(value) => json::angle_radians(value, &obj.field("sweepAngle"))?,
@@ -233,6 +245,8 @@ fn parse_torus_pipe(value: &Value, at: &At<'_>) -> Result<Solid> {
 
 fn parse_linear_sweep(value: &Value, at: &At<'_>) -> Result<Solid> {
     let obj = Obj::new(value, *at, &["contour", "vector", "capped"])?;
+    // The extrusion vector is a displacement.
+    obj.mark(Length::Point, &["vector"]);
     let contour_at = obj.field("contour");
     let (key, contour) = curves::single_key(obj.required("contour")?, &contour_at)?;
     if !curves::is_vector_key(key) {

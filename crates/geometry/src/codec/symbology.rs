@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source};
-use super::json::{self, num, xyz_value, At, Obj};
+use super::json::{self, num, xyz_value, At, Length, Obj};
 use crate::math::{self, radians_to_degrees, Angles, Matrix, Transform};
 use crate::model::{Appearance, PartInstance};
 
@@ -32,7 +32,7 @@ pub(crate) fn parse_appearance(value: &Value, at: &At<'_>) -> Result<Appearance>
         obj.get(key).map(|v| json::integer(v, &obj.field(key), min, max)).transpose()
     };
     Ok(Appearance {
-        sub_category: obj.get("subCategory").map(|v| json::id64(v, &obj.field("subCategory"))).transpose()?,
+        sub_category: obj.get("subCategory").map(|v| json::element_id(v, &obj.field("subCategory"))).transpose()?,
         style: None,
         color: int("color", 0, u32::MAX as i64)?.map(|c| c as u32),
         weight: int("weight", 0, u32::MAX as i64)?.map(|w| w as u32),
@@ -208,7 +208,9 @@ pub(crate) fn parse_part_instance(
     unstorable: &mut Option<GeometryError>,
 ) -> Result<PartInstance> {
     let obj = Obj::new(value, *at, &["part", "origin", "rotation", "scale"])?;
-    let part = json::id64(obj.required("part")?, &obj.field("part"))?;
+    // Angles and the instance's own scale stay as they are: only the origin moves.
+    obj.mark(Length::Point, &["origin"]);
+    let part = json::element_id(obj.required("part")?, &obj.field("part"))?;
     let origin = obj.xyz("origin")?.unwrap_or([0.0; 3]);
     let angles = match obj.get("rotation") {
         Some(rotation) => {
