@@ -1,7 +1,8 @@
 //! The one model of a geometry stream: what the native library holds after reading
 //! GeometryStreamProps JSON and before writing the flatbuffers (GeomLibs' details, in our own
 //! types). JSON is read into it once ([`GeometryStream::from_json`]); the encoder, the range
-//! computation and the decoder's JSON writer all work on it.
+//! computation and the decoder's JSON writer all work on it, and scaling asks the same reader
+//! where the lengths are.
 
 use serde_json::Value;
 

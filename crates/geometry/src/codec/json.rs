@@ -1,9 +1,11 @@
 //! Reading GeometryStreamProps JSON strictly: every value checked, every error naming where it
 //! is (`geom[3].cone.start[1]`), unknown fields refused rather than silently dropped the way the
-//! native reader drops them.
+//! native reader drops them. These are the helpers of the crate's one JSON reader
+//! (`parse.rs` and the entry modules).
 //!
 //! Locations are [`At`] chains, formatted only when an error names them: formatting one per
-//! value was most of the encoder's time.
+//! value was most of the encoder's time. The same chains tell scaling where the lengths are
+//! ([`Lengths`]): the reader marks them, so no other module keeps lists of field names.
 
 use std::cell::RefCell;
 use std::fmt::{self, Display};
