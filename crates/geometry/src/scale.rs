@@ -224,4 +224,27 @@ mod tests {
         let mut huge = json!([{ "lineString": [[1e308, 0, 0], [0, 0, 0]] }]);
         assert_eq!(scale_stream(&mut huge, 10.0).unwrap_err().at, "geom[0].lineString[0][0]");
     }
+
+    #[test]
+    fn malformed_values_are_reported_where_the_codec_reports_them() {
+        let mut bad = json!([{ "box": { "baseOrigin": [0, 0, 0], "baseX": "1" } }]);
+        let error = scale_stream(&mut bad, 2.0).unwrap_err();
+        let codec = crate::codec::encode(&bad).unwrap_err().to_string();
+        assert_eq!(error.to_string(), codec);
+        assert_eq!(error.at, "geom[0].box.baseX");
+    }
+
+    #[test]
+    fn the_lengths_of_a_ruled_sweep_and_of_points_as_objects_scale() {
+        let mut stream = json!([
+            { "ruledSweep": { "contour": [
+                { "loop": [{ "lineString": [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 0]] }] },
+                { "loop": [{ "lineString": [[0, 0, 5], [30, 0, 5], [0, 30, 5], [0, 0, 5]] }] },
+            ] } },
+            { "pointString": [{ "x": 10, "y": 20 }] },
+        ]);
+        scale_stream(&mut stream, 0.1).unwrap();
+        assert_eq!(stream[0]["ruledSweep"]["contour"][1]["loop"][0]["lineString"][1], json!([3.0, 0.0, 0.5]));
+        assert_eq!(stream[1]["pointString"][0], json!({ "x": 1.0, "y": 2.0 }));
+    }
 }
