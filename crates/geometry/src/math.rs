@@ -48,6 +48,7 @@ pub(crate) fn normalize(v: Xyz) -> (Xyz, f64) {
 }
 
 /// The origin, or a zero vector.
+#[cfg(test)]
 pub(crate) const ZERO: Xyz = [0.0; 3];
 
 pub(crate) fn add(a: Xyz, b: Xyz) -> Xyz {
@@ -347,48 +348,6 @@ fn reduce_positive_degrees(d: f64) -> f64 {
     }
 }
 
-/// A linear frame given by its three column vectors (not necessarily orthonormal).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Frame {
-    pub columns: [Xyz; 3],
-}
-
-impl Frame {
-    pub(crate) const IDENTITY: Frame = Frame { columns: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] };
-
-    /// The frame whose rows are `rows` (as [`Angles::to_matrix`] returns them).
-    pub(crate) fn from_rows(rows: [[f64; 3]; 3]) -> Frame {
-        let column = |j: usize| [rows[0][j], rows[1][j], rows[2][j]];
-        Frame { columns: [column(0), column(1), column(2)] }
-    }
-
-    pub(crate) fn apply(&self, v: Xyz) -> Xyz {
-        let [x, y, z] = self.columns;
-        [0, 1, 2].map(|i| x[i] * v[0] + y[i] * v[1] + z[i] * v[2])
-    }
-
-    pub(crate) fn scale_columns(&self, s: [f64; 3]) -> Frame {
-        let [x, y, z] = self.columns;
-        Frame { columns: [scale(x, s[0]), scale(y, s[1]), scale(z, s[2])] }
-    }
-
-    /// Orthonormal frame from two columns: `primary` keeps its direction, `secondary` stays in the
-    /// plane of the two, and the result is right-handed. `None` when the two are parallel or zero.
-    /// Only the cyclic pairs (0, 1), (1, 2) and (2, 0) occur in the wire format.
-    pub(crate) fn squared_and_normalized(&self, primary: usize, secondary: usize) -> Option<Frame> {
-        debug_assert_eq!(secondary, (primary + 1) % 3);
-        let third = (primary + 2) % 3;
-        let p = normalized(self.columns[primary])?;
-        let t = normalized(cross(p, self.columns[secondary]))?;
-        let s = normalized(cross(t, p))?;
-        let mut columns = [ZERO; 3];
-        columns[primary] = p;
-        columns[secondary] = s;
-        columns[third] = t;
-        Some(Frame { columns })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,23 +375,10 @@ mod tests {
     }
 
     #[test]
-    fn squaring_xy_keeps_x_and_the_xy_plane() {
-        let skewed = Frame { columns: [[2.0, 0.0, 0.0], [1.0, 3.0, 0.0], ZERO] };
-        let square = skewed.squared_and_normalized(0, 1).unwrap();
-        assert_eq!(square, Frame::IDENTITY);
-    }
-
-    #[test]
     fn squaring_zx_keeps_z_and_the_zx_plane() {
-        let skewed = Frame { columns: [[0.0, 0.0, 5.0], ZERO, [0.0, 2.0, 0.0]] };
-        let square = skewed.squared_and_normalized(2, 0).unwrap();
+        let skewed = from_columns([0.0, 0.0, 5.0], ZERO, [0.0, 2.0, 0.0]);
+        let square = square_and_normalize_columns(&skewed, 2, 0).unwrap();
         // z = +y, x stays along +z, so y = z × x = y × z = +x.
-        assert_eq!(square.columns, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
-    }
-
-    #[test]
-    fn parallel_columns_cannot_be_squared() {
-        let flat = Frame { columns: [[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], ZERO] };
-        assert_eq!(flat.squared_and_normalized(0, 1), None);
+        assert_eq!(square, from_columns([0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]));
     }
 }

@@ -1,8 +1,9 @@
 //! Placement math shared by the `DGN_*` SQL functions and the project-extents bookkeeping.
 //!
-//! The rotation follows core-geometry's `YawPitchRollAngles.toMatrix3d` (angles in degrees), and the
-//! axis-aligned range follows native `Placement3d::CalculateRange`, so the spatial index rows we
-//! produce equal the ones iTwin.js produces.
+//! The rotation is the native library's `YawPitchRollAngles::ToRotMatrix` (angles in degrees,
+//! exact-degree trigonometry), the crate's one rotation formula, and the axis-aligned range
+//! follows native `Placement3d::CalculateRange`, so the spatial index rows we produce equal the
+//! ones iTwin.js produces.
 
 /// An axis-aligned box: `[low x, low y, low z]`, `[high x, high y, high z]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,6 +21,9 @@ pub const MAX_COORDINATE: f64 = 1e12;
 /// Refuses a coordinate that cannot be stored meaningfully: non-finite or absurd values (which
 /// scaled source coordinates, or a huge radius, can become) would poison the spatial index and
 /// project extents, and make streams the decoder cannot read back.
+///
+/// # Errors
+/// A message naming the value and the limit, for the caller to place in its own error.
 pub fn check_coordinate(v: f64) -> Result<(), String> {
     if v.is_finite() && v.abs() <= MAX_COORDINATE {
         Ok(())
@@ -38,6 +42,9 @@ impl Range3d {
     }
 
     /// [`check_coordinate`] on both corners; an empty range has none to check.
+    ///
+    /// # Errors
+    /// [`check_coordinate`]'s message for the first corner coordinate out of bounds.
     pub fn check_storable(&self) -> Result<(), String> {
         if self.is_empty() {
             return Ok(());

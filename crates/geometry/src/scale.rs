@@ -7,11 +7,23 @@
 //! scales, mesh normals and texture parameters stay as they are. An arc's `vectorX`/`vectorY` are
 //! its radius vectors and a linear sweep's `vector` its extrusion, so those scale.
 //!
-//! The entries and fields are the ones the codec encodes (see [`super::codec`]); an entry this
-//! module does not know is refused rather than written in the old unit. Values of the wrong shape
-//! are left alone for the codec to report with its own, exact location.
+//! Which values are lengths is known from the codec's one reader: the stream is read as for
+//! encoding, the reader recording where its lengths are, and those numbers are scaled. So an
+//! entry the codec does not read is refused rather than written in the old unit, and a value of
+//! the wrong shape is refused with the codec's own message and location.
+//!
+//! Why the JSON is edited rather than read into the model ([`crate::GeometryStream`]) and
+//! written back: the sync crate converts a connector's props into metres on the way in and back
+//! into its unit on the way out, and the connector must read back what it wrote. Writing the
+//! model would give the native form instead (a cone's axes normalized, a part's yaw 30 as
+//! 29.999999999999996, every integer a float); editing keeps everything but the lengths as
+//! written.
 
 use serde_json::{Number, Value};
+
+use crate::codec::json::{Length, Lengths, Step};
+use crate::codec::parse::parse_stream;
+use crate::codec::GeometryError;
 
 /// Why a stream cannot be scaled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,51 +37,63 @@ pub struct ScaleError {
 
 type Result<T> = std::result::Result<T, ScaleError>;
 
-/// Fields of solids that are points.
-const SOLID_POINTS: [&str; 7] = ["origin", "baseOrigin", "topOrigin", "center", "start", "end", "vector"];
-/// Fields of solids that are lengths.
-const SOLID_LENGTHS: [&str; 13] = [
-    "baseX",
-    "baseY",
-    "topX",
-    "topY",
-    "height",
-    "radius",
-    "radiusX",
-    "radiusY",
-    "radiusZ",
-    "startRadius",
-    "endRadius",
-    "majorRadius",
-    "minorRadius",
-];
-
-/// Scales every length of `geom` (a `GeometryStreamProps` array) by `factor`.
+/// Scales every length of `geom` (a `GeometryStreamProps` array) by `factor`. Anything but an
+/// array is left for the codec to refuse.
+///
+/// # Errors
+/// A [`ScaleError`] for a factor that is not positive and finite, a stream the codec cannot
+/// read (with its message and location), or a length that the factor makes non-finite.
 pub fn scale_stream(geom: &mut Value, factor: f64) -> Result<()> {
     check_factor(factor)?;
-    let Value::Array(entries) = geom else { return Ok(()) };
-    if factor == 1.0 {
+    if !geom.is_array() || factor == 1.0 {
         return Ok(());
     }
-    for (i, entry) in entries.iter_mut().enumerate() {
-        let at = format!("geom[{i}]");
-        let Some((key, value)) = single_member(entry) else { continue };
-        let value_at = format!("{at}.{key}");
-        match key.as_str() {
-            "header" | "appearance" => {}
-            "geomPart" => scale_point_field(value, "origin", factor, &value_at)?,
-            "indexedMesh" => scale_points(value.get_mut("point"), factor, &format!("{value_at}.point"))?,
-            "box" | "sphere" | "cylinder" | "cone" | "torusPipe" | "linearSweep" => {
-                scale_solid(key, value, factor, &value_at)?
+    let lengths = Lengths::default();
+    parse_stream(geom, Some(&lengths)).map_err(|error| match error {
+        GeometryError::Json { at, message } => ScaleError { at, why: message },
+        other => ScaleError { at: "geom".into(), why: other.to_string() },
+    })?;
+    for (steps, length) in lengths.into_inner() {
+        let mut at = String::from("geom");
+        // The reader found it there; a missing value would be a reader bug, not the caller's.
+        let Some(value) = locate(geom, &steps, &mut at) else { continue };
+        match length {
+            Length::Number => scale_number(value, factor, &at)?,
+            Length::Point => scale_point(value, factor, &at)?,
+            Length::Points => {
+                let Value::Array(points) = value else { continue };
+                for (i, point) in points.iter_mut().enumerate() {
+                    scale_point(point, factor, &format!("{at}[{i}]"))?;
+                }
             }
-            _ if is_curve(key) => scale_curve(key, value, factor, &value_at)?,
-            _ => return Err(unknown(key, &at)),
         }
     }
     Ok(())
 }
 
-/// Scales a point given as `[x, y, z]`, `[x, y]` or `{"x", "y", "z"}`.
+/// The value at `steps` from `root`, its location appended to `at`.
+fn locate<'v>(mut value: &'v mut Value, steps: &[Step], at: &mut String) -> Option<&'v mut Value> {
+    for step in steps {
+        value = match step {
+            Step::Key(key) => {
+                at.push('.');
+                at.push_str(key);
+                value.get_mut(key.as_str())?
+            }
+            Step::Index(index) => {
+                at.push_str(&format!("[{index}]"));
+                value.get_mut(*index)?
+            }
+        };
+    }
+    Some(value)
+}
+
+/// Scales a point given as `[x, y, z]`, `[x, y]` or `{"x", "y", "z"}`; `at` names it in
+/// errors. Other values are left alone.
+///
+/// # Errors
+/// A [`ScaleError`] for a coordinate the factor makes non-finite.
 pub fn scale_point(point: &mut Value, factor: f64, at: &str) -> Result<()> {
     match point {
         Value::Array(items) => {
@@ -84,13 +108,20 @@ pub fn scale_point(point: &mut Value, factor: f64, at: &str) -> Result<()> {
 }
 
 /// Scales a box given as `{"low": point, "high": point}` (a placement's or a part's `bbox`).
+///
+/// # Errors
+/// A [`ScaleError`] for a coordinate the factor makes non-finite.
 pub fn scale_box(range: &mut Value, factor: f64, at: &str) -> Result<()> {
-    scale_point_field(range, "low", factor, at)?;
-    scale_point_field(range, "high", factor, at)
+    for corner in ["low", "high"] {
+        if let Some(point) = range.get_mut(corner) {
+            scale_point(point, factor, &format!("{at}.{corner}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Scales a number in place; the result must stay finite.
-pub fn scale_number(x: &mut Value, factor: f64, at: &str) -> Result<()> {
+fn scale_number(x: &mut Value, factor: f64, at: &str) -> Result<()> {
     // Left as written (an integer stays an integer) when nothing changes.
     let Some(value) = x.as_f64().filter(|_| factor != 1.0) else { return Ok(()) };
     let scaled = value * factor;
@@ -107,79 +138,6 @@ fn check_factor(factor: f64) -> Result<()> {
     } else {
         Err(ScaleError { at: "geom".into(), why: format!("scale factor {factor} is not a positive finite number") })
     }
-}
-
-fn is_curve(key: &str) -> bool {
-    ["lineSegment", "lineString", "pointString", "arc", "path", "loop", "parityRegion", "unionRegion", "bagOfCurves"]
-        .contains(&key)
-}
-
-fn scale_curve(key: &str, value: &mut Value, factor: f64, at: &str) -> Result<()> {
-    match key {
-        "lineSegment" | "lineString" | "pointString" => scale_points(Some(value), factor, at),
-        "arc" => {
-            ["center", "vectorX", "vectorY"].iter().try_for_each(|field| scale_point_field(value, field, factor, at))
-        }
-        // Curve vectors: arrays of one-key curve entries, nested.
-        _ => {
-            let Value::Array(items) = value else { return Ok(()) };
-            for (i, item) in items.iter_mut().enumerate() {
-                let item_at = format!("{at}[{i}]");
-                let Some((child, child_value)) = single_member(item) else { continue };
-                if !is_curve(child) {
-                    return Err(unknown(child, &item_at));
-                }
-                scale_curve(child, child_value, factor, &format!("{item_at}.{child}"))?;
-            }
-            Ok(())
-        }
-    }
-}
-
-fn scale_solid(key: &str, value: &mut Value, factor: f64, at: &str) -> Result<()> {
-    if key == "linearSweep" {
-        if let Some((contour, contour_value)) = value.get_mut("contour").and_then(single_member) {
-            let contour_at = format!("{at}.contour");
-            if !is_curve(contour) {
-                return Err(unknown(contour, &contour_at));
-            }
-            scale_curve(contour, contour_value, factor, &format!("{contour_at}.{contour}"))?;
-        }
-    }
-    for field in SOLID_POINTS {
-        scale_point_field(value, field, factor, at)?;
-    }
-    let Value::Object(members) = value else { return Ok(()) };
-    for field in SOLID_LENGTHS {
-        if let Some(x) = members.get_mut(field) {
-            scale_number(x, factor, &format!("{at}.{field}"))?;
-        }
-    }
-    Ok(())
-}
-
-fn scale_point_field(object: &mut Value, field: &str, factor: f64, at: &str) -> Result<()> {
-    match object.get_mut(field) {
-        Some(point) => scale_point(point, factor, &format!("{at}.{field}")),
-        None => Ok(()),
-    }
-}
-
-fn scale_points(points: Option<&mut Value>, factor: f64, at: &str) -> Result<()> {
-    let Some(Value::Array(points)) = points else { return Ok(()) };
-    points.iter_mut().enumerate().try_for_each(|(i, p)| scale_point(p, factor, &format!("{at}[{i}]")))
-}
-
-/// The only member of a one-key object such as `{"arc": {...}}`.
-fn single_member(entry: &mut Value) -> Option<(&String, &mut Value)> {
-    match entry {
-        Value::Object(map) if map.len() == 1 => map.iter_mut().next(),
-        _ => None,
-    }
-}
-
-fn unknown(key: &str, at: &str) -> ScaleError {
-    ScaleError { at: at.to_owned(), why: format!("cannot scale `{key}` geometry (not supported)") }
 }
 
 #[cfg(test)]
@@ -265,5 +223,28 @@ mod tests {
         }
         let mut huge = json!([{ "lineString": [[1e308, 0, 0], [0, 0, 0]] }]);
         assert_eq!(scale_stream(&mut huge, 10.0).unwrap_err().at, "geom[0].lineString[0][0]");
+    }
+
+    #[test]
+    fn malformed_values_are_reported_where_the_codec_reports_them() {
+        let mut bad = json!([{ "box": { "baseOrigin": [0, 0, 0], "baseX": "1" } }]);
+        let error = scale_stream(&mut bad, 2.0).unwrap_err();
+        let codec = crate::codec::encode(&bad).unwrap_err().to_string();
+        assert_eq!(error.to_string(), codec);
+        assert_eq!(error.at, "geom[0].box.baseX");
+    }
+
+    #[test]
+    fn the_lengths_of_a_ruled_sweep_and_of_points_as_objects_scale() {
+        let mut stream = json!([
+            { "ruledSweep": { "contour": [
+                { "loop": [{ "lineString": [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 0]] }] },
+                { "loop": [{ "lineString": [[0, 0, 5], [30, 0, 5], [0, 30, 5], [0, 0, 5]] }] },
+            ] } },
+            { "pointString": [{ "x": 10, "y": 20 }] },
+        ]);
+        scale_stream(&mut stream, 0.1).unwrap();
+        assert_eq!(stream[0]["ruledSweep"]["contour"][1]["loop"][0]["lineString"][1], json!([3.0, 0.0, 0.5]));
+        assert_eq!(stream[1]["pointString"][0], json!({ "x": 1.0, "y": 2.0 }));
     }
 }

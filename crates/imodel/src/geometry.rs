@@ -15,9 +15,9 @@ use super::error::WriteError;
 use super::geometric_columns::{has_placement_columns, EncodedGeometry, GeomProps, StoredShape};
 use super::id64;
 use super::Briefcase;
-use itwin_geometry::codec::{self, GeometryError, StreamContext};
+use itwin_geometry::codec::{self, StreamContext};
 use itwin_geometry::placement::Range3d;
-use itwin_geometry::range::{local_range, RangeError};
+use itwin_geometry::{GeometryError, GeometryStream, Reference};
 
 /// What kind of geometry a class stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,34 +74,34 @@ impl Briefcase {
             }
             None => StreamContext { default_sub_category: None, is_part: true },
         };
-        let blob = codec::encode_if_any(geom, &context).map_err(|e| geometry_error(element, e))?;
+        // Read once: the blob, the references and the box all come from the same model.
+        let stream = GeometryStream::from_json(geom).map_err(|e| geometry_error(element, e))?;
+        let blob = stream.encode(&context).map_err(|e| geometry_error(element, e))?;
         let Some(blob) = blob else {
             return Ok(GeomProps::NoGeometry);
         };
         let mut part_boxes = HashMap::new();
         let mut sub_categories = HashSet::new();
-        for (index, reference) in references(geom) {
+        for (index, reference) in stream.references() {
             match reference {
-                Reference::SubCategory(text) => {
+                Reference::SubCategory(id) => {
                     let at = format!("geom[{index}].appearance.subCategory");
                     // Parts store no sub-categories: theirs come from the instancing element.
                     if let Some(category) = category {
-                        let id = id64::parse(text, &at)?;
                         if sub_categories.insert(id) {
                             self.check_sub_category(id, category, &at, element)?;
                         }
                     }
                 }
-                Reference::Part(text) => {
+                Reference::Part(id) => {
                     let at = format!("geom[{index}].geomPart.part");
-                    let id = id64::parse(text, &at)?;
                     if let std::collections::hash_map::Entry::Vacant(slot) = part_boxes.entry(id) {
                         slot.insert(self.part_box(id, &at, element)?);
                     }
                 }
             }
         }
-        let bbox = local_range(geom, &|id| part_boxes.get(&id).copied()).map_err(|e| range_error(element, e))?;
+        let bbox = stream.local_range(&|id| part_boxes.get(&id).copied()).map_err(|e| geometry_error(element, e))?;
         // Elements and parts alike: a box no site has would also make a stream the decoder
         // refuses (a sphere of radius 1e308 encodes, but does not decode).
         bbox.check_storable().map_err(|why| WriteError::Invalid(format!("{element}: `geom`: {why}")))?;
@@ -330,47 +330,13 @@ fn reals(values: &[Value]) -> Option<Vec<f64>> {
         .collect()
 }
 
-enum Reference<'a> {
-    SubCategory(&'a str),
-    Part(&'a str),
-}
-
-/// The sub-categories and parts a stream names, with the index of their entry. Only for streams
-/// the codec accepted: it has checked that these are id strings.
-fn references(geom: &Json) -> Vec<(usize, Reference<'_>)> {
-    let entries = geom.as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut out = Vec::new();
-    for (index, entry) in entries.iter().enumerate() {
-        if let Some(Json::String(id)) = entry.get("appearance").and_then(|a| a.get("subCategory")) {
-            out.push((index, Reference::SubCategory(id)));
-        }
-        if let Some(Json::String(id)) = entry.get("geomPart").and_then(|p| p.get("part")) {
-            out.push((index, Reference::Part(id)));
-        }
-    }
-    out
-}
-
 fn geometry_error(element: &str, error: GeometryError) -> WriteError {
     match error {
         GeometryError::Json { at, message } => WriteError::Invalid(format!("{element}: `{at}`: {message}")),
+        GeometryError::UnknownPart { at, part } => {
+            WriteError::NotFound { what: format!("geometry part in `{at}` of {element}"), id: id64::format(part) }
+        }
         other => WriteError::Invalid(format!("{element}: `geom`: {other}")),
-    }
-}
-
-fn range_error(element: &str, error: RangeError) -> WriteError {
-    match error {
-        RangeError::NotAnArray { found } => {
-            WriteError::Invalid(format!("{element}: `geom`: expected an array, found {found}"))
-        }
-        RangeError::Invalid { index, reason } => WriteError::Invalid(format!("{element}: `geom[{index}]`: {reason}")),
-        RangeError::Unsupported { index, kind } => {
-            WriteError::Invalid(format!("{element}: `geom[{index}]`: the range of `{kind}` is not supported"))
-        }
-        RangeError::UnknownPart { index, part } => WriteError::NotFound {
-            what: format!("geometry part in `geom[{index}].geomPart.part` of {element}"),
-            id: id64::format(part),
-        },
     }
 }
 
@@ -388,11 +354,12 @@ mod tests {
             {"lineString": [[0, 0], [1, 1]]},
             {"geomPart": {"part": "0x31", "origin": [1, 0, 0]}},
         ]);
-        let found: Vec<String> = references(&geom)
-            .into_iter()
+        let found: Vec<String> = GeometryStream::from_json(&geom)
+            .unwrap()
+            .references()
             .map(|(i, r)| match r {
-                Reference::SubCategory(id) => format!("{i} sub {id}"),
-                Reference::Part(id) => format!("{i} part {id}"),
+                Reference::SubCategory(id) => format!("{i} sub {id:#x}"),
+                Reference::Part(id) => format!("{i} part {id:#x}"),
             })
             .collect();
         assert_eq!(found, ["1 sub 0x20", "2 part 0x30", "4 part 0x31"]);

@@ -7,11 +7,11 @@ use serde_json::{json, Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source, Table, TableOffset};
-use super::json::{self, At, Obj};
-use super::model::{Arc, Boundary, Curve, CurveVector};
+use super::json::{self, At, Length, Obj};
 use super::stream::opcode;
 use super::variant::{self, kind};
 use crate::math::{degrees_to_radians, radians_to_degrees, Xyz};
+use crate::model::{Arc, Boundary, Curve, CurveVector};
 
 type Result<T> = std::result::Result<T, GeometryError>;
 
@@ -42,6 +42,9 @@ pub(crate) fn parse(key: &str, value: &Value, at: &At<'_>) -> Result<Curve> {
 }
 
 fn parse_nested(key: &str, value: &Value, at: &At<'_>, depth: usize) -> Result<Curve> {
+    if matches!(key, "lineSegment" | "lineString" | "pointString") {
+        at.mark(Length::Points);
+    }
     Ok(match key {
         "lineSegment" => {
             let points = json::points(value, at, 2)?;
@@ -142,6 +145,8 @@ pub(crate) fn single_key<'a>(value: &'a Value, at: &(impl std::fmt::Display + ?S
 
 fn parse_arc(value: &Value, at: &At<'_>) -> Result<Arc> {
     let obj = Obj::new(value, *at, &["center", "vectorX", "vectorY", "sweepStartEnd"])?;
+    // An arc's vectors are its radius vectors.
+    obj.mark(Length::Point, &["center", "vectorX", "vectorY"]);
     let sweep_at = obj.field("sweepStartEnd");
     let sweep = json::array(obj.required("sweepStartEnd")?, &sweep_at)?;
     if sweep.len() != 2 {

@@ -1,6 +1,7 @@
-//! Errors of the GeometryStream codec.
+//! The error of the crate's geometry: reading JSON, encoding, decoding and ranging.
 
-/// Why a GeometryStreamProps value could not be encoded, or a blob could not be decoded.
+/// Why a GeometryStreamProps value could not be read, encoded or ranged, or a blob could not be
+/// decoded.
 ///
 /// JSON errors name the entry and field the way a caller wrote them (`geom[2].lineString[1]`);
 /// blob errors name the op by its index in the stream and its opcode.
@@ -26,6 +27,14 @@ pub enum GeometryError {
         opcode: String,
         /// What is wrong.
         message: String,
+    },
+    /// A `geomPart` entry instances a part whose box the caller does not know.
+    #[error("{at}: geometry part {part:#x} is not known")]
+    UnknownPart {
+        /// The entry's `part` field, e.g. `geom[1].geomPart.part`.
+        at: String,
+        /// The part's id.
+        part: i64,
     },
 }
 

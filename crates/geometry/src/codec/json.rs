@@ -1,16 +1,19 @@
 //! Reading GeometryStreamProps JSON strictly: every value checked, every error naming where it
 //! is (`geom[3].cone.start[1]`), unknown fields refused rather than silently dropped the way the
-//! native reader drops them.
+//! native reader drops them. These are the helpers of the crate's one JSON reader
+//! (`parse.rs` and the entry modules).
 //!
 //! Locations are [`At`] chains, formatted only when an error names them: formatting one per
-//! value was most of the encoder's time.
+//! value was most of the encoder's time. The same chains tell scaling where the lengths are
+//! ([`Lengths`]): the reader marks them, so no other module keeps lists of field names.
 
+use std::cell::RefCell;
 use std::fmt::{self, Display};
 
 use serde_json::{Map, Value};
 
 use super::error::GeometryError;
-use crate::math::Xyz;
+use crate::math::{degrees_to_radians, Xyz};
 
 /// Longest array we accept anywhere (points, indices, colors): a guard against allocating for
 /// absurd input, far above what one element's geometry needs.
@@ -24,8 +27,41 @@ type Result<T> = std::result::Result<T, GeometryError>;
 pub(crate) enum At<'a> {
     /// A root, or a location already formatted.
     Name(&'a str),
+    /// The root of a stream read for scaling: where its lengths are gets recorded.
+    Root(&'a str, &'a Lengths),
     Field(&'a At<'a>, &'a str),
     Item(&'a At<'a>, usize),
+}
+
+/// What kind of length a JSON value is: the reader knows which values are lengths (points,
+/// radii, sizes) and which are not (directions, angles, normals, parameters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Length {
+    /// A number.
+    Number,
+    /// A point: `[x, y, z?]` or `{x, y, z?}`.
+    Point,
+    /// An array of points.
+    Points,
+}
+
+/// One step of a path into a stream's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The lengths of a stream, as paths from the stream's array, recorded while reading it (see
+/// [`At::Root`]): what scaling changes, known from the one reader rather than from lists of its
+/// own.
+#[derive(Debug, Default)]
+pub(crate) struct Lengths(RefCell<Vec<(Vec<Step>, Length)>>);
+
+impl Lengths {
+    pub(crate) fn into_inner(self) -> Vec<(Vec<Step>, Length)> {
+        self.0.into_inner()
+    }
 }
 
 impl<'a> At<'a> {
@@ -38,12 +74,43 @@ impl<'a> At<'a> {
     pub(crate) fn item(&'a self, index: usize) -> At<'a> {
         At::Item(self, index)
     }
+
+    /// Records that the value here is a length, when the stream is read for scaling.
+    pub(crate) fn mark(&self, length: Length) {
+        if let Some(lengths) = self.lengths() {
+            let mut steps = Vec::new();
+            self.steps(&mut steps);
+            lengths.0.borrow_mut().push((steps, length));
+        }
+    }
+
+    fn lengths(&self) -> Option<&Lengths> {
+        match self {
+            At::Name(_) => None,
+            At::Root(_, lengths) => Some(lengths),
+            At::Field(parent, _) | At::Item(parent, _) => parent.lengths(),
+        }
+    }
+
+    fn steps(&self, out: &mut Vec<Step>) {
+        match self {
+            At::Name(_) | At::Root(..) => {}
+            At::Field(parent, key) => {
+                parent.steps(out);
+                out.push(Step::Key((*key).to_owned()));
+            }
+            At::Item(parent, index) => {
+                parent.steps(out);
+                out.push(Step::Index(*index));
+            }
+        }
+    }
 }
 
 impl Display for At<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            At::Name(name) => f.write_str(name),
+            At::Name(name) | At::Root(name, _) => f.write_str(name),
             At::Field(parent, key) => write!(f, "{parent}.{key}"),
             At::Item(parent, index) => write!(f, "{parent}[{index}]"),
         }
@@ -67,6 +134,15 @@ impl<'a> Obj<'a> {
             ));
         }
         Ok(Obj { at, map })
+    }
+
+    /// Records the fields of `keys` that are present as lengths of kind `length`.
+    pub(crate) fn mark(&self, length: Length, keys: &[&str]) {
+        for key in keys {
+            if self.get(key).is_some() {
+                self.field(key).mark(length);
+            }
+        }
     }
 
     /// The location of field `key`, formatted (for error messages).
@@ -202,19 +278,43 @@ pub(crate) fn integers(value: &Value, at: &(impl Display + ?Sized), min: i64, ma
     Ok(values)
 }
 
-/// An Id64 string ("0x1a"), not zero.
-pub(crate) fn id64(value: &Value, at: &(impl Display + ?Sized)) -> Result<u64> {
+/// An Id64 string ("0x1a"), not zero; as i64 like every id of the workspace (the stream
+/// stores them as the same 64 bits).
+pub(crate) fn id64(value: &Value, at: &(impl Display + ?Sized)) -> Result<i64> {
     let text = value.as_str().ok_or_else(|| GeometryError::json(at, "expected an id string such as \"0x1a\""))?;
     let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"));
     match hex.and_then(|h| u64::from_str_radix(h, 16).ok()) {
-        Some(id) if id != 0 => Ok(id),
+        Some(id) if id != 0 => Ok(id as i64),
         _ => Err(GeometryError::json(at, format!("`{text}` is not a valid id"))),
     }
 }
 
+/// An id ([`id64`]) where the stream may be read for scaling: there ids are not checked, as they
+/// are not lengths and a writer may fill them in after scaling (placeholders such as `@1`); the
+/// codec checks them when encoding.
+pub(crate) fn element_id(value: &Value, at: &At<'_>) -> Result<i64> {
+    match id64(value, at) {
+        Err(_) if at.lengths().is_some() => Ok(0),
+        read => read,
+    }
+}
+
 /// How ids are written back: lowercase hex without leading zeros, as iTwin.js does.
-pub(crate) fn id64_string(id: u64) -> String {
-    format!("{id:#x}")
+pub(crate) fn id64_string(id: i64) -> String {
+    format!("{:#x}", id as u64)
+}
+
+/// An angle in degrees: a number, `{"degrees": d}` or `{"radians": r}`; returned in radians.
+pub(crate) fn angle_radians(value: &Value, at: &At<'_>) -> Result<f64> {
+    if value.is_object() {
+        let obj = Obj::new(value, *at, &["degrees", "radians"])?;
+        return match (obj.number("degrees")?, obj.number("radians")?) {
+            (Some(d), None) => Ok(degrees_to_radians(d)),
+            (None, Some(r)) => Ok(r),
+            _ => Err(GeometryError::json(&obj.at, "expected one of `degrees`, `radians`")),
+        };
+    }
+    Ok(degrees_to_radians(number(value, at)?))
 }
 
 /// JSON for a point.

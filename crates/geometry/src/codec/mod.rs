@@ -1,4 +1,6 @@
-//! GeometryStreamProps JSON <-> GeometryStream blob.
+//! GeometryStreamProps JSON <-> GeometryStream blob, through the model
+//! ([`crate::GeometryStream`]): `parse` reads the JSON into it, `encode` writes its ops, `decode`
+//! reads ops into the same types and writes them as JSON.
 //!
 //! [`encode`] turns the JSON array iTwin.js takes as an element's or part's `geom` into the
 //! blob stored in `bis_GeometricElement3d.GeometryStream` / `bis_GeometryPart.GeometryStream`;
@@ -39,28 +41,32 @@
 //! uninitialised and we write as zeros. Snappy output may differ (any raw-snappy encoder's
 //! output inflates the same).
 
+#[cfg(any(test, feature = "test-support"))]
 mod compare;
-mod curves;
+pub(crate) mod curves;
 mod decode;
-mod encode;
+pub(crate) mod encode;
 mod error;
 mod flatbuf;
 #[cfg(test)]
 pub(crate) mod fuzz_tests;
-mod json;
-mod model;
+pub(crate) mod json;
+pub(crate) mod parse;
 mod polyface;
-mod solids;
-mod stream;
+pub(crate) mod solids;
+pub(crate) mod stream;
 mod symbology;
 #[cfg(test)]
 mod tests;
 mod variant;
 
+#[cfg(any(test, feature = "test-support"))]
 pub use compare::comparable_ops;
 pub use error::GeometryError;
 
 use serde_json::Value;
+
+use crate::model::GeometryStream;
 
 /// What the bytes of a stream depend on besides its JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,12 +82,18 @@ pub struct StreamContext {
 
 /// Encodes a GeometryStreamProps array into the column blob, for an element whose category is
 /// not known (see [`StreamContext`]).
+///
+/// # Errors
+/// See [`encode_with`].
 pub fn encode(geom: &Value) -> Result<Vec<u8>, GeometryError> {
     encode_with(geom, &StreamContext::default())
 }
 
 /// Encodes a GeometryStreamProps array into the column blob. A stream without geometry is an
 /// error here; see [`encode_if_any`].
+///
+/// # Errors
+/// See [`encode_if_any`]; also [`GeometryError::Json`] at `geom` for a stream without geometry.
 pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, GeometryError> {
     encode_if_any(geom, context)?
         .ok_or_else(|| GeometryError::json("geom", "has no geometry (store no stream instead)"))
@@ -89,12 +101,19 @@ pub fn encode_with(geom: &Value, context: &StreamContext) -> Result<Vec<u8>, Geo
 
 /// Encodes a GeometryStreamProps array into the column blob, or `None` when it is valid but holds
 /// no geometry (empty, or only `header` and `appearance` entries): the native library stores no
-/// stream then, so a writer must know the difference rather than get an error.
+/// stream then, so a writer must know the difference rather than get an error. A writer that
+/// also needs the range reads the stream once with [`crate::GeometryStream`] instead.
+///
+/// # Errors
+/// What [`crate::GeometryStream::from_json`] and [`crate::GeometryStream::encode`] refuse.
 pub fn encode_if_any(geom: &Value, context: &StreamContext) -> Result<Option<Vec<u8>>, GeometryError> {
-    encode::encode_stream(geom, context)?.map(|ops| stream::pack(&ops)).transpose()
+    GeometryStream::from_json(geom)?.encode(context)
 }
 
 /// Decodes a column blob into the GeometryStreamProps iTwin.js reports for it.
+///
+/// # Errors
+/// See [`decode_with`].
 pub fn decode(blob: &[u8]) -> Result<Value, GeometryError> {
     decode_with(blob, &StreamContext::default())
 }
@@ -107,13 +126,19 @@ pub fn decode_with(blob: &[u8], context: &StreamContext) -> Result<Value, Geomet
 
 /// The ids of the geometry parts a column blob instances (its `geomPart` entries), without
 /// decoding the rest: what a writer needs to know before deleting a part.
+///
+/// # Errors
+/// As [`decode_with`], for the blob and the part instance ops.
 pub fn instanced_parts(blob: &[u8]) -> Result<Vec<i64>, GeometryError> {
-    // Ids are i64 as in the file; the stream stores them as unsigned 64-bit.
-    Ok(decode::instanced_parts(&stream::unpack(blob)?)?.into_iter().map(|id| id as i64).collect())
+    decode::instanced_parts(&stream::unpack(blob)?)
 }
 
 /// The uncompressed op stream inside a blob (after its 8-byte blob header): what to compare
 /// when two writers' snappy output differs.
+///
+/// # Errors
+/// [`GeometryError::Blob`] for a blob that is not a chunked, snappy-compressed stream.
+#[cfg(any(test, feature = "test-support"))]
 pub fn uncompressed_ops(blob: &[u8]) -> Result<Vec<u8>, GeometryError> {
     stream::unpack(blob)
 }

@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Source};
-use super::json::{self, num, xyz_value, At, Obj};
-use super::model::Mesh;
+use super::json::{self, num, xyz_value, At, Length, Obj};
 use super::variant::{self, kind};
 use crate::math::Xyz;
+use crate::model::Mesh;
 
 type Result<T> = std::result::Result<T, GeometryError>;
 
@@ -57,6 +57,8 @@ pub(crate) fn parse(value: &Value, at: &At<'_>) -> Result<Mesh> {
         "normalIndex",
     ];
     let obj = Obj::new(value, *at, &allowed)?;
+    // Normals and texture parameters are not lengths.
+    obj.mark(Length::Points, &["point"]);
     let points = json::points(obj.required("point")?, &obj.field("point"), 1)?;
     let point_index = indices(&obj, "pointIndex", points.len())?
         .ok_or_else(|| GeometryError::json(&obj.at("pointIndex"), "is required"))?;

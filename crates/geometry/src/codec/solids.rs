@@ -8,22 +8,23 @@ use serde_json::{Map, Value};
 use super::curves;
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, DoublesAndFlag, Source};
-use super::json::{self, num, xyz_value, At, Obj};
-use super::model::*;
+use super::json::{self, num, xyz_value, At, Length, Obj};
 use super::variant::{self, kind};
 use crate::math::{self, *};
+use crate::model::*;
 
 type Result<T> = std::result::Result<T, GeometryError>;
 
 pub(crate) const SOLID_KEYS: [&str; 6] = ["box", "sphere", "cylinder", "cone", "torusPipe", "linearSweep"];
 
-/// Parses the value of solid entry `key` (one of [`SOLID_KEYS`]).
-pub(crate) fn parse(key: &str, value: &Value, at: &At<'_>) -> Result<Solid> {
+/// Parses the value of solid entry `key` (one of [`SOLID_KEYS`]). What reads but cannot be
+/// stored (a cone whose ends coincide) is noted in `unstorable`.
+pub(crate) fn parse(key: &str, value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>) -> Result<Solid> {
     match key {
         "box" => parse_box(value, at),
         "sphere" => parse_sphere(value, at),
-        "cylinder" => parse_cylinder(value, at),
-        "cone" => parse_cone(value, at),
+        "cylinder" => parse_cylinder(value, at, unstorable),
+        "cone" => parse_cone(value, at, unstorable),
         "torusPipe" => parse_torus_pipe(value, at),
         "linearSweep" => parse_linear_sweep(value, at),
         _ => Err(GeometryError::json(at, format!("`{key}` is not a solid"))),
@@ -93,22 +94,12 @@ fn non_negative(obj: &Obj<'_>, key: &str, x: f64) -> Result<f64> {
     Ok(x)
 }
 
-/// An angle in degrees: a number, `{"degrees": d}` or `{"radians": r}`; returned in radians.
-fn angle_radians(value: &Value, at: &At<'_>) -> Result<f64> {
-    if value.is_object() {
-        let obj = Obj::new(value, *at, &["degrees", "radians"])?;
-        return match (obj.number("degrees")?, obj.number("radians")?) {
-            (Some(d), None) => Ok(degrees_to_radians(d)),
-            (None, Some(r)) => Ok(r),
-            _ => Err(GeometryError::json(&obj.at, "expected one of `degrees`, `radians`")),
-        };
-    }
-    Ok(degrees_to_radians(json::number(value, at)?))
-}
-
 fn parse_box(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["origin", "baseOrigin", "topOrigin", "baseX", "baseY", "topX", "topY", "height", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    // Axes are directions: the sizes make the lengths.
+    obj.mark(Length::Point, &["origin", "baseOrigin", "topOrigin"]);
+    obj.mark(Length::Number, &["baseX", "baseY", "topX", "topY", "height"]);
     // The native reader prefers `origin`; its writer outputs both with the same value.
     let base_origin = match obj.xyz("origin")? {
         Some(origin) => origin,
@@ -143,6 +134,8 @@ fn parse_box(value: &Value, at: &At<'_>) -> Result<Solid> {
 fn parse_sphere(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["center", "radius", "radiusX", "radiusY", "radiusZ", "capped", "latitudeStartEnd"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    obj.mark(Length::Point, &["center"]);
+    obj.mark(Length::Number, &["radius", "radiusX", "radiusY", "radiusZ"]);
     let center = obj.required_xyz("center")?;
     let radius = obj.number("radius")?;
     let radius_x = obj.number("radiusX")?.or(radius);
@@ -168,34 +161,47 @@ fn parse_sphere(value: &Value, at: &At<'_>) -> Result<Solid> {
             if items.len() != 2 {
                 return Err(GeometryError::json(&at, "expected [startDegrees, endDegrees]"));
             }
-            let start = angle_radians(&items[0], &at.item(0))?;
-            let end = angle_radians(&items[1], &at.item(1))?;
+            let start = json::angle_radians(&items[0], &at.item(0))?;
+            let end = json::angle_radians(&items[1], &at.item(1))?;
             (start, end - start, obj.bool("capped")?.unwrap_or(false))
         }
     };
     Ok(Solid::Sphere(SphereDetail { local_to_world, start_latitude, latitude_sweep, capped }))
 }
 
-/// `DgnConeDetail(centerA, centerB, radiusA, radiusB, capped)`: section vectors from the axis.
-fn cone_from_axis(at: &At<'_>, a: Xyz, b: Xyz, radius_a: f64, radius_b: f64, capped: bool) -> Result<ConeDetail> {
+/// `DgnConeDetail(centerA, centerB, radiusA, radiusB, capped)`: section vectors from the axis
+/// (a zero axis counts as z, as in the native library). Coinciding ends make a disc the native
+/// library ranges but we do not store.
+fn cone_from_axis(
+    at: &At<'_>,
+    (a, b): (Xyz, Xyz),
+    (radius_a, radius_b): (f64, f64),
+    capped: bool,
+    unstorable: &mut Option<GeometryError>,
+) -> ConeDetail {
     if magnitude(sub(b, a)) <= 1.0e-10 * (1.0 + magnitude(a) + magnitude(b)) {
-        return Err(GeometryError::json(at, "start and end coincide"));
+        unstorable.get_or_insert_with(|| GeometryError::json(at, "start and end coincide"));
     }
     let (vector0, vector90, _) = normalized_triad(sub(b, a));
-    Ok(ConeDetail { center_a: a, center_b: b, vector0, vector90, radius_a, radius_b, capped })
+    ConeDetail { center_a: a, center_b: b, vector0, vector90, radius_a, radius_b, capped }
 }
 
-fn parse_cylinder(value: &Value, at: &At<'_>) -> Result<Solid> {
+fn parse_cylinder(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>) -> Result<Solid> {
     let obj = Obj::new(value, *at, &["start", "end", "radius", "capped"])?;
+    obj.mark(Length::Point, &["start", "end"]);
+    obj.mark(Length::Number, &["radius"]);
     let radius = obj.required_number("radius")?;
     let radius = non_negative(&obj, "radius", radius)?;
     let (a, b) = (obj.required_xyz("start")?, obj.required_xyz("end")?);
-    Ok(Solid::Cone(cone_from_axis(at, a, b, radius, radius, obj.bool("capped")?.unwrap_or(false))?))
+    Ok(Solid::Cone(cone_from_axis(at, (a, b), (radius, radius), obj.bool("capped")?.unwrap_or(false), unstorable)))
 }
 
-fn parse_cone(value: &Value, at: &At<'_>) -> Result<Solid> {
+fn parse_cone(value: &Value, at: &At<'_>, unstorable: &mut Option<GeometryError>) -> Result<Solid> {
     let own = ["start", "end", "radius", "startRadius", "endRadius", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    // The section vectors are directions: the radii make the lengths.
+    obj.mark(Length::Point, &["start", "end"]);
+    obj.mark(Length::Number, &["radius", "startRadius", "endRadius"]);
     let radius_a = obj.number("startRadius")?.or(obj.number("radius")?);
     let radius_a = radius_a.ok_or_else(|| GeometryError::json(&obj.at("startRadius"), "is required (or `radius`)"))?;
     let radius_a = non_negative(&obj, "startRadius", radius_a)?;
@@ -212,16 +218,18 @@ fn parse_cone(value: &Value, at: &At<'_>) -> Result<Solid> {
             radius_b,
             capped,
         },
-        None => cone_from_axis(at, a, b, radius_a, radius_b, capped)?,
+        None => cone_from_axis(at, (a, b), (radius_a, radius_b), capped, unstorable),
     }))
 }
 
 fn parse_torus_pipe(value: &Value, at: &At<'_>) -> Result<Solid> {
     let own = ["center", "majorRadius", "minorRadius", "sweepAngle", "capped"];
     let obj = Obj::new(value, *at, &with_axes(&own))?;
+    obj.mark(Length::Point, &["center"]);
+    obj.mark(Length::Number, &["majorRadius", "minorRadius"]);
     let axes = parse_axes(&obj)?.unwrap_or(IDENTITY);
     let sweep = match obj.get("sweepAngle") {
-        Some(value) => angle_radians(value, &obj.field("sweepAngle"))?,
+        Some(value) => json::angle_radians(value, &obj.field("sweepAngle"))?,
         None => 2.0 * std::f64::consts::PI,
     };
     Ok(Solid::TorusPipe(TorusPipeDetail {
@@ -237,6 +245,8 @@ fn parse_torus_pipe(value: &Value, at: &At<'_>) -> Result<Solid> {
 
 fn parse_linear_sweep(value: &Value, at: &At<'_>) -> Result<Solid> {
     let obj = Obj::new(value, *at, &["contour", "vector", "capped"])?;
+    // The extrusion vector is a displacement.
+    obj.mark(Length::Point, &["vector"]);
     let contour_at = obj.field("contour");
     let (key, contour) = curves::single_key(obj.required("contour")?, &contour_at)?;
     if !curves::is_vector_key(key) {
@@ -252,8 +262,30 @@ fn parse_linear_sweep(value: &Value, at: &At<'_>) -> Result<Solid> {
     }))
 }
 
-/// The SolidPrimitive op payload (`VariantGeometry` behind "bg0001fb").
-pub(crate) fn to_payload(solid: &Solid) -> Vec<u8> {
+/// `{"contour": [<path | loop | region>, ...], "capped"}`: the sections of a ruled sweep.
+pub(crate) fn parse_ruled_sweep(value: &Value, at: &At<'_>) -> Result<Solid> {
+    let obj = Obj::new(value, *at, &["contour", "capped"])?;
+    let contour_at = obj.field("contour");
+    let items = json::array(obj.required("contour")?, &contour_at)?;
+    if items.is_empty() {
+        return Err(GeometryError::json(&contour_at, "needs at least one section"));
+    }
+    let mut sections = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = contour_at.item(i);
+        let (key, section) = curves::single_key(item, &at)?;
+        if !curves::is_vector_key(key) {
+            return Err(GeometryError::json(&at, format!("`{key}` is not a curve vector")));
+        }
+        sections.push(curves::parse_vector(key, section, &at.field(key), 0)?);
+    }
+    obj.bool("capped")?;
+    Ok(Solid::RuledSweep(sections))
+}
+
+/// The SolidPrimitive op payload (`VariantGeometry` behind "bg0001fb"); `None` for a ruled
+/// sweep, which the encoder does not write.
+pub(crate) fn to_payload(solid: &Solid) -> Option<Vec<u8>> {
     let mut fbb = flatbuf::builder();
     let (member_kind, member) = match solid {
         Solid::Box(d) => {
@@ -306,9 +338,10 @@ pub(crate) fn to_payload(solid: &Solid) -> Vec<u8> {
             fbb.push_slot::<bool>(8, d.capped, false);
             (kind::DGN_EXTRUSION, fbb.end_table(start))
         }
+        Solid::RuledSweep(_) => return None,
     };
     let root = variant::create(&mut fbb, member_kind, member.as_union_value());
-    flatbuf::finish_bgfb(fbb, root)
+    Some(flatbuf::finish_bgfb(fbb, root))
 }
 
 /// `DgnBox { detail }` and its siblings: one struct field.
@@ -398,6 +431,11 @@ pub(crate) fn to_json(solid: &Solid) -> PayloadResult<Value> {
             v.insert("contour".into(), curves::vector_to_json(&d.base));
             v.insert("vector".into(), xyz_value(d.vector));
             ("linearSweep", v)
+        }
+        Solid::RuledSweep(sections) => {
+            let mut v = Map::new();
+            v.insert("contour".into(), Value::Array(sections.iter().map(curves::vector_to_json).collect()));
+            ("ruledSweep", v)
         }
     };
     out.insert(key.to_string(), Value::Object(value));

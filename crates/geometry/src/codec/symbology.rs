@@ -10,27 +10,18 @@ use serde_json::{Map, Value};
 
 use super::error::{GeometryError, PayloadError, PayloadResult};
 use super::flatbuf::{self, Doubles, Source};
-use super::json::{self, num, xyz_value, At, Obj};
-use crate::math::{self, degrees_to_radians, radians_to_degrees, Angles, Matrix, Transform, Xyz};
+use super::json::{self, num, xyz_value, At, Length, Obj};
+use crate::math::{self, radians_to_degrees, Angles, Matrix, Transform};
+use crate::model::{Appearance, PartInstance};
 
 type Result<T> = std::result::Result<T, GeometryError>;
-
-/// What an `appearance` entry asks for; everything not given follows the sub-category.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Appearance {
-    sub_category: Option<u64>,
-    color: Option<u32>,
-    weight: Option<u32>,
-    transparency: f64,
-    display_priority: i32,
-    geometry_class: u8,
-}
 
 /// Parses the value of an `appearance` entry.
 pub(crate) fn parse_appearance(value: &Value, at: &At<'_>) -> Result<Appearance> {
     let allowed = ["subCategory", "color", "weight", "transparency", "displayPriority", "geometryClass", "style"];
     let obj = Obj::new(value, *at, &allowed)?;
-    if obj.get("style").is_some() {
+    // The invalid id ("0", as iTwin.js writes `Id64.invalid`) means no line style.
+    if obj.get("style").is_some_and(|style| !matches!(style.as_str(), Some("0" | "0x0"))) {
         return Err(GeometryError::json(&obj.at("style"), "line styles are not supported"));
     }
     let transparency = obj.number("transparency")?.unwrap_or(0.0);
@@ -41,7 +32,8 @@ pub(crate) fn parse_appearance(value: &Value, at: &At<'_>) -> Result<Appearance>
         obj.get(key).map(|v| json::integer(v, &obj.field(key), min, max)).transpose()
     };
     Ok(Appearance {
-        sub_category: obj.get("subCategory").map(|v| json::id64(v, &obj.field("subCategory"))).transpose()?,
+        sub_category: obj.get("subCategory").map(|v| json::element_id(v, &obj.field("subCategory"))).transpose()?,
+        style: None,
         color: int("color", 0, u32::MAX as i64)?.map(|c| c as u32),
         weight: int("weight", 0, u32::MAX as i64)?.map(|w| w as u32),
         transparency,
@@ -55,7 +47,7 @@ pub(crate) fn parse_appearance(value: &Value, at: &At<'_>) -> Result<Appearance>
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum SubCategory {
     Default,
-    Other(u64),
+    Other(i64),
 }
 
 /// The builder's `GeometryParams` as far as `appearance` entries reach.
@@ -74,7 +66,7 @@ pub(crate) struct AppearanceState {
     current: Params,
     pending: bool,
     sub_category_changed: bool,
-    default_sub_category: Option<u64>,
+    default_sub_category: Option<i64>,
     is_part: bool,
 }
 
@@ -82,7 +74,7 @@ impl AppearanceState {
     /// `default_sub_category`: the element category's default sub-category, when known (it
     /// decides whether a sub-category counts as a change); `is_part`: part streams never
     /// store sub-categories.
-    pub(crate) fn new(default_sub_category: Option<u64>, is_part: bool) -> Self {
+    pub(crate) fn new(default_sub_category: Option<i64>, is_part: bool) -> Self {
         AppearanceState {
             current: Params {
                 sub_category: SubCategory::Default,
@@ -143,12 +135,12 @@ impl AppearanceState {
 
 /// `CreateBasicSymbology`, fields in the generated order. Display priority is 2d only: 3d
 /// streams (all of ours) store 0.
-fn basic_symbology(sub_category: u64, p: &Params) -> Vec<u8> {
+fn basic_symbology(sub_category: i64, p: &Params) -> Vec<u8> {
     let mut fbb = flatbuf::builder();
     let start = fbb.start_table();
     fbb.push_slot::<f64>(12, p.transparency, 0.0);
     fbb.push_slot::<i64>(10, 0, 0);
-    fbb.push_slot::<i64>(4, sub_category as i64, 0);
+    fbb.push_slot::<i64>(4, sub_category, 0);
     fbb.push_slot::<i32>(14, 0, 0);
     fbb.push_slot::<u32>(8, p.weight.unwrap_or(0), 0);
     fbb.push_slot::<u32>(6, p.color.unwrap_or(0), 0);
@@ -160,87 +152,97 @@ fn basic_symbology(sub_category: u64, p: &Params) -> Vec<u8> {
     flatbuf::finish(fbb, root)
 }
 
-/// The `appearance` entry for a BasicSymbology op. `last_sub_category` is the sub-category in
-/// effect (0 when unknown); like the native reader, an unchanged one is not repeated.
-pub(crate) fn appearance_json(data: &[u8], last_sub_category: &mut u64) -> PayloadResult<Value> {
+/// Reads a BasicSymbology op.
+pub(crate) fn read_appearance(data: &[u8]) -> PayloadResult<Appearance> {
     let src = Source::new(data);
     let t = src.root()?;
+    let sub_category = t.i64(4, 0)?;
+    Ok(Appearance {
+        sub_category: (sub_category != 0).then_some(sub_category),
+        color: if t.u8(18, 0)? != 0 { Some(t.u32(6, 0)?) } else { None },
+        weight: if t.u8(20, 0)? != 0 { Some(t.u32(8, 0)?) } else { None },
+        style: if t.u8(22, 0)? != 0 { Some(t.i64(10, 0)?) } else { None },
+        transparency: t.f64(12, 0.0)?,
+        display_priority: t.i32(14, 0)?,
+        geometry_class: t.u8(16, 0)?,
+    })
+}
+
+/// The `appearance` entry, as the native writer shapes it. `last_sub_category` is the
+/// sub-category in effect (0 when unknown); like the native reader, an unchanged one is not
+/// repeated.
+pub(crate) fn appearance_json(a: &Appearance, last_sub_category: &mut i64) -> Value {
     let mut v = Map::new();
-    let sub_category = t.i64(4, 0)? as u64;
-    if sub_category != 0 && sub_category != *last_sub_category {
+    if let Some(sub_category) = a.sub_category.filter(|id| *id != *last_sub_category) {
         v.insert("subCategory".into(), Value::String(json::id64_string(sub_category)));
         *last_sub_category = sub_category;
     }
-    if t.u8(18, 0)? != 0 {
-        v.insert("color".into(), Value::from(t.u32(6, 0)?));
+    if let Some(color) = a.color {
+        v.insert("color".into(), Value::from(color));
     }
-    if t.u8(20, 0)? != 0 {
-        v.insert("weight".into(), Value::from(t.u32(8, 0)?));
+    if let Some(weight) = a.weight {
+        v.insert("weight".into(), Value::from(weight));
     }
-    if t.u8(22, 0)? != 0 {
-        v.insert("style".into(), Value::String(json::id64_string(t.i64(10, 0)? as u64)));
+    if let Some(style) = a.style {
+        v.insert("style".into(), Value::String(json::id64_string(style)));
     }
-    let transparency = t.f64(12, 0.0)?;
-    if transparency != 0.0 {
-        v.insert("transparency".into(), num(transparency));
+    if a.transparency != 0.0 {
+        v.insert("transparency".into(), num(a.transparency));
     }
-    let display_priority = t.i32(14, 0)?;
-    if display_priority != 0 {
-        v.insert("displayPriority".into(), Value::from(display_priority));
+    if a.display_priority != 0 {
+        v.insert("displayPriority".into(), Value::from(a.display_priority));
     }
-    let geometry_class = t.u8(16, 0)? as i8;
-    if geometry_class != 0 {
-        v.insert("geometryClass".into(), Value::from(geometry_class));
+    if a.geometry_class != 0 {
+        v.insert("geometryClass".into(), Value::from(a.geometry_class as i8));
     }
     let mut out = Map::new();
     out.insert("appearance".into(), Value::Object(v));
-    Ok(Value::Object(out))
+    Value::Object(out)
 }
 
-/// What a GeometryPartInstance op stores: the part, and a placement unless it is the identity.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PartInstance {
-    part: u64,
-    placement: Option<(Xyz, Angles, f64)>,
-}
-
-/// Parses the value of a `geomPart` entry and derives what the native writer stores: it builds
-/// the transform from origin, angles and scale, then takes origin, angles and scale back out of
-/// the transform (so angles come back recomputed, e.g. yaw 30 as 29.999999999999996).
-pub(crate) fn parse_part_instance(value: &Value, at: &At<'_>) -> Result<PartInstance> {
+/// Parses the value of a `geomPart` entry. A non-positive scale, which the native library
+/// ignores, reads (for ranging) but is noted in `unstorable`.
+pub(crate) fn parse_part_instance(
+    value: &Value,
+    at: &At<'_>,
+    unstorable: &mut Option<GeometryError>,
+) -> Result<PartInstance> {
     let obj = Obj::new(value, *at, &["part", "origin", "rotation", "scale"])?;
-    let part = json::id64(obj.required("part")?, &obj.field("part"))?;
+    // Angles and the instance's own scale stay as they are: only the origin moves.
+    obj.mark(Length::Point, &["origin"]);
+    let part = json::element_id(obj.required("part")?, &obj.field("part"))?;
     let origin = obj.xyz("origin")?.unwrap_or([0.0; 3]);
     let angles = match obj.get("rotation") {
         Some(rotation) => {
             let r = Obj::new(rotation, obj.field("rotation"), &["yaw", "pitch", "roll"])?;
             // The native reader takes each angle through radians (`Angle`) into degrees.
             let degrees = |key: &str| -> Result<f64> {
-                Ok(radians_to_degrees(degrees_to_radians(r.number(key)?.unwrap_or(0.0))))
+                let radians = r.get(key).map(|v| json::angle_radians(v, &r.field(key))).transpose()?;
+                Ok(radians_to_degrees(radians.unwrap_or(0.0)))
             };
             Angles { yaw: degrees("yaw")?, pitch: degrees("pitch")?, roll: degrees("roll")? }
         }
         None => Angles { yaw: 0.0, pitch: 0.0, roll: 0.0 },
     };
-    let mut matrix = angles.to_matrix();
-    if let Some(scale) = obj.number("scale")? {
-        if scale <= 0.0 {
-            return Err(GeometryError::json(&obj.at("scale"), "must be positive"));
-        }
-        if scale != 1.0 {
-            for row in matrix.iter_mut() {
-                for value in row.iter_mut() {
-                    *value *= scale;
-                }
+    let scale = obj.number("scale")?.unwrap_or(1.0);
+    if scale <= 0.0 {
+        unstorable.get_or_insert_with(|| GeometryError::json(&obj.at("scale"), "must be positive"));
+    }
+    Ok(PartInstance { part, origin, angles, scale })
+}
+
+impl PartInstance {
+    /// The instance transform's matrix: rotation times the scale, which the native library
+    /// applies only when positive.
+    pub(crate) fn matrix(&self) -> Matrix {
+        let mut matrix = self.angles.to_matrix();
+        if self.scale > 0.0 && self.scale != 1.0 {
+            for value in matrix.iter_mut().flatten() {
+                *value *= self.scale;
             }
         }
+        matrix
     }
-    let transform = Transform { matrix, origin };
-    if transform.is_identity() {
-        return Ok(PartInstance { part, placement: None });
-    }
-    let scale = rigid_signed_scale(&matrix).unwrap_or(1.0).abs();
-    Ok(PartInstance { part, placement: Some((origin, Angles::from_matrix(&matrix), scale)) })
 }
 
 /// `RotMatrix::IsRigidSignedScale`: the scale of a rotation times a uniform (possibly negative)
@@ -258,58 +260,71 @@ fn rigid_signed_scale(m: &Matrix) -> Option<f64> {
     (orthonormal && uniform).then_some(scale)
 }
 
-/// `CreateGeometryPart`, fields in the generated order.
+/// `CreateGeometryPart`, fields in the generated order. What is stored is what the native
+/// writer derives: it builds the transform from origin, angles and scale, then takes origin,
+/// angles and scale back out of the transform (so angles come back recomputed, e.g. yaw 30 as
+/// 29.999999999999996); an identity transform stores the part id only.
 pub(crate) fn part_instance_payload(instance: &PartInstance) -> Vec<u8> {
+    let part = instance.part;
+    let matrix = instance.matrix();
     let mut fbb = flatbuf::builder();
     let start = fbb.start_table();
-    match instance.placement {
-        None => fbb.push_slot::<i64>(4, instance.part as i64, 0),
-        Some((origin, angles, scale)) => {
-            fbb.push_slot::<f64>(14, scale, 1.0);
-            fbb.push_slot::<f64>(12, angles.roll, 0.0);
-            fbb.push_slot::<f64>(10, angles.pitch, 0.0);
-            fbb.push_slot::<f64>(8, angles.yaw, 0.0);
-            fbb.push_slot::<i64>(4, instance.part as i64, 0);
-            fbb.push_slot_always(6, Doubles(origin));
-        }
+    if (Transform { matrix, origin: instance.origin }).is_identity() {
+        fbb.push_slot::<i64>(4, part, 0);
+    } else {
+        let scale = rigid_signed_scale(&matrix).unwrap_or(1.0).abs();
+        let angles = Angles::from_matrix(&matrix);
+        fbb.push_slot::<f64>(14, scale, 1.0);
+        fbb.push_slot::<f64>(12, angles.roll, 0.0);
+        fbb.push_slot::<f64>(10, angles.pitch, 0.0);
+        fbb.push_slot::<f64>(8, angles.yaw, 0.0);
+        fbb.push_slot::<i64>(4, part, 0);
+        fbb.push_slot_always(6, Doubles(instance.origin));
     }
     let root = fbb.end_table(start);
     flatbuf::finish(fbb, root)
 }
 
 /// The part a GeometryPartInstance payload instances.
-pub(crate) fn part_instance_id(data: &[u8]) -> PayloadResult<u64> {
-    let part = Source::new(data).root()?.i64(4, 0)? as u64;
+pub(crate) fn part_instance_id(data: &[u8]) -> PayloadResult<i64> {
+    let part = Source::new(data).root()?.i64(4, 0)?;
     if part == 0 {
         return Err(PayloadError::new("GeometryPart without a part id"));
     }
     Ok(part)
 }
 
-/// The `geomPart` entry for a GeometryPartInstance op: only what is stored.
-pub(crate) fn part_instance_json(data: &[u8]) -> PayloadResult<Value> {
+/// Reads a GeometryPartInstance op: what is stored, defaults for the rest.
+pub(crate) fn read_part_instance(data: &[u8]) -> PayloadResult<PartInstance> {
     let part = part_instance_id(data)?;
     let src = Source::new(data);
     let t = src.root()?;
+    Ok(PartInstance {
+        part,
+        origin: t.doubles::<3>(6)?.unwrap_or([0.0; 3]),
+        angles: Angles { yaw: t.f64(8, 0.0)?, pitch: t.f64(10, 0.0)?, roll: t.f64(12, 0.0)? },
+        scale: t.f64(14, 1.0)?,
+    })
+}
+
+/// The `geomPart` entry: the part, and the placement unless it is the identity (the native
+/// writer stores origin, angles and scale together then, each left out when at its default).
+pub(crate) fn part_instance_json(p: &PartInstance) -> Value {
     let mut v = Map::new();
-    v.insert("part".into(), Value::String(json::id64_string(part)));
-    if let Some(origin) = t.doubles::<3>(6)? {
-        v.insert("origin".into(), xyz_value(origin));
+    v.insert("part".into(), Value::String(json::id64_string(p.part)));
+    let angles = [("yaw", p.angles.yaw), ("pitch", p.angles.pitch), ("roll", p.angles.roll)];
+    let rotated = angles.iter().any(|(_, a)| *a != 0.0);
+    if p.origin != [0.0; 3] || rotated || p.scale != 1.0 {
+        v.insert("origin".into(), xyz_value(p.origin));
     }
-    if t.has(8)? || t.has(10)? || t.has(12)? {
-        let mut rotation = Map::new();
-        for (key, slot) in [("yaw", 8), ("pitch", 10), ("roll", 12)] {
-            let degrees = t.f64(slot, 0.0)?;
-            if degrees != 0.0 {
-                rotation.insert(key.into(), num(degrees));
-            }
-        }
-        v.insert("rotation".into(), Value::Object(rotation));
+    if rotated {
+        let rotation = angles.iter().filter(|(_, a)| *a != 0.0).map(|(k, a)| ((*k).to_owned(), num(*a)));
+        v.insert("rotation".into(), Value::Object(rotation.collect()));
     }
-    if t.has(14)? {
-        v.insert("scale".into(), num(t.f64(14, 1.0)?));
+    if p.scale != 1.0 {
+        v.insert("scale".into(), num(p.scale));
     }
     let mut out = Map::new();
     out.insert("geomPart".into(), Value::Object(v));
-    Ok(Value::Object(out))
+    Value::Object(out)
 }

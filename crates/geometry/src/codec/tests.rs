@@ -4,6 +4,7 @@ use flatbuffers::FlatBufferBuilder;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::GeometryStream;
 
 fn error_of(geom: Value) -> String {
     encode(&geom).expect_err("should be refused").to_string()
@@ -241,7 +242,7 @@ fn garbage_never_panics() {
 
 #[test]
 fn non_finite_numbers_in_a_blob_are_refused() {
-    let (code, payload) = curves::to_op(&model::Curve::LineString(vec![[f64::NAN, 0.0, 0.0], [1.0, 0.0, 0.0]]));
+    let (code, payload) = curves::to_op(&crate::model::Curve::LineString(vec![[f64::NAN, 0.0, 0.0], [1.0, 0.0, 0.0]]));
     let mut ops = Vec::new();
     stream::append_op(&mut ops, stream::opcode::HEADER, &stream::header_payload(0));
     stream::append_op(&mut ops, code, &payload);
@@ -259,4 +260,46 @@ fn instanced_parts_are_listed_without_decoding_the_rest() {
     assert_eq!(instanced_parts(&encode(&geom).unwrap()).unwrap(), vec![0x30, 0x31]);
     assert!(instanced_parts(&encode(&json!([{"lineString": [[0, 0], [1, 1]]}])).unwrap()).unwrap().is_empty());
     assert!(instanced_parts(b"not a blob").is_err());
+}
+
+/// What iTwin.js accepts and ranges but the encoder does not store reads into the model (so it
+/// can be ranged) and is refused by `encode` with the location reading found.
+#[test]
+fn what_reads_but_cannot_be_stored_is_refused_by_the_encoder_only() {
+    let cases = [
+        (
+            json!([{"cone": {"start": [1, 1, 1], "end": [1, 1, 1], "startRadius": 2, "endRadius": 1}}]),
+            "geom[0].cone: start and end coincide",
+        ),
+        (json!([{"geomPart": {"part": "0x10", "scale": -2}}]), "geom[0].geomPart.scale: must be positive"),
+        (
+            json!([{"ruledSweep": {"contour": [
+                {"loop": [{"lineString": [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 0]]}]},
+                {"loop": [{"lineString": [[0, 0, 5], [3, 0, 5], [0, 3, 5], [0, 0, 5]]}]},
+            ], "capped": true}}]),
+            "geom[0]: `ruledSweep` entries are not supported",
+        ),
+    ];
+    let part = |_| Some(crate::placement::Range3d { low: [0.0; 3], high: [1.0; 3] });
+    for (geom, expected) in cases {
+        let stream = GeometryStream::from_json(&geom).unwrap_or_else(|e| panic!("{geom}: {e}"));
+        assert!(stream.local_range(&part).is_ok(), "{geom}");
+        assert_eq!(stream.encode(&StreamContext::default()).unwrap_err().to_string(), expected);
+    }
+}
+
+/// `"style": "0"` is iTwin.js's invalid id: no line style, as the native reader has it.
+#[test]
+fn the_invalid_line_style_is_no_line_style() {
+    let geom = json!([{"appearance": {"color": 255, "style": "0"}}, {"lineString": [[0, 0, 0], [1, 0, 0]]}]);
+    let without = json!([{"appearance": {"color": 255}}, {"lineString": [[0, 0, 0], [1, 0, 0]]}]);
+    assert_eq!(encode(&geom).unwrap(), encode(&without).unwrap());
+}
+
+/// Angles of a part instance may be given as `{degrees}` or `{radians}`, as everywhere else.
+#[test]
+fn part_rotations_take_angle_objects() {
+    let plain = json!([{"geomPart": {"part": "0x10", "rotation": {"yaw": 30, "roll": 90}}}]);
+    let objects = json!([{"geomPart": {"part": "0x10", "rotation": {"yaw": {"degrees": 30}, "roll": {"radians": std::f64::consts::FRAC_PI_2}}}}]);
+    assert_eq!(decode(&encode(&plain).unwrap()).unwrap(), decode(&encode(&objects).unwrap()).unwrap());
 }

@@ -1,91 +1,43 @@
-//! Curve primitives and the curve collections made of them. Lines and points contribute their
-//! points, arcs their exact elliptic range, collections the union of their members.
+//! Curve primitives and the curve vectors made of them. Lines and points contribute their
+//! points, arcs their exact elliptic range, curve vectors the union of their members.
 
-use serde_json::Value;
-
-use super::ellipse::Ellipse;
-use super::wire::{points, required, required_xyz, xyz};
-use super::{single_member, Bad, Parsed};
+use crate::math::Xyz;
+use crate::model::{Curve, CurveVector};
 use crate::placement::Range3d;
 
-/// The range of `{key: value}` when `key` names a curve primitive or collection, else `None`.
-pub fn range(key: &str, value: &Value) -> Option<Parsed<Range3d>> {
-    Some(match key {
-        "lineSegment" => line_segment(value),
-        "lineString" | "pointString" => points(value, key).map(|p| point_range(&p)),
-        "arc" => arc(value).map(|a| a.range()),
-        "path" | "loop" | "parityRegion" | "unionRegion" | "bagOfCurves" => collection(value, key),
-        "bcurve" | "interpolationCurve" | "transitionSpiral" => Err(Bad::Unsupported(key.to_owned())),
-        _ => return None,
-    })
-}
-
-/// The range of a curve collection object such as `{"loop": [...]}` (an extrusion's contour).
-pub fn collection_entry(entry: &Value) -> Parsed<Range3d> {
-    let (key, value) = single_member(entry)?;
-    match key {
-        "path" | "loop" | "parityRegion" | "unionRegion" | "bagOfCurves" => collection(value, key),
-        _ => Err(Bad::invalid(format!("expected a path, loop or region, found `{key}`"))),
+/// The range of a curve primitive or curve vector.
+pub(crate) fn range(curve: &Curve) -> Range3d {
+    match curve {
+        Curve::Segment(ends) => point_range(ends),
+        Curve::LineString(points) | Curve::PointString(points) => point_range(points),
+        Curve::Arc(arc) => arc.range(),
+        Curve::Vector(vector) => vector_range(vector),
     }
 }
 
-pub fn point_range(points: &[[f64; 3]]) -> Range3d {
+/// The union of a curve vector's members (an extrusion's contour, a ruled sweep's section).
+pub(crate) fn vector_range(vector: &CurveVector) -> Range3d {
+    let mut range = Range3d::EMPTY;
+    vector.curves.iter().for_each(|curve| range.extend_range(&self::range(curve)));
+    range
+}
+
+pub(crate) fn point_range(points: &[Xyz]) -> Range3d {
     let mut range = Range3d::EMPTY;
     points.iter().for_each(|p| range.extend_point(*p));
     range
 }
 
-fn line_segment(value: &Value) -> Parsed<Range3d> {
-    match value.as_array() {
-        Some(ends) if ends.len() >= 2 => {
-            Ok(point_range(&[xyz(&ends[0], "lineSegment")?, xyz(&ends[1], "lineSegment")?]))
-        }
-        _ => Err(Bad::invalid("`lineSegment` must be [start, end]")),
-    }
-}
-
-/// `{center, vectorX, vectorY, sweepStartEnd: [start°, end°]}`.
-fn arc(value: &Value) -> Parsed<Ellipse> {
-    let sweep = required(value, "sweepStartEnd")?;
-    let [start, end] = match sweep.as_array().map(Vec::as_slice) {
-        Some([start, end]) => [start, end].map(Value::as_f64),
-        _ => [None, None],
-    };
-    let (Some(start), Some(end)) = (start, end) else {
-        return Err(Bad::invalid(format!("`sweepStartEnd` must be [start, end] in degrees, found {sweep}")));
-    };
-    Ok(Ellipse {
-        center: required_xyz(value, "center")?,
-        vector0: required_xyz(value, "vectorX")?,
-        vector90: required_xyz(value, "vectorY")?,
-        start: start.to_radians(),
-        sweep: end.to_radians() - start.to_radians(),
-    })
-}
-
-fn collection(value: &Value, key: &str) -> Parsed<Range3d> {
-    let members = value.as_array().ok_or_else(|| Bad::invalid(format!("`{key}` must be an array of curves")))?;
-    let mut range = Range3d::EMPTY;
-    for member in members {
-        let (member_key, member_value) = single_member(member)?;
-        let member_range = self::range(member_key, member_value)
-            .unwrap_or_else(|| Err(Bad::invalid(format!("`{member_key}` is not a curve (in `{key}`)"))))?;
-        range.extend_range(&member_range);
-    }
-    if range.is_empty() {
-        return Err(Bad::invalid(format!("`{key}` has no curves")));
-    }
-    Ok(range)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
-    fn of(entry: Value) -> Parsed<Range3d> {
-        let (key, value) = single_member(&entry).unwrap();
-        range(key, value).unwrap()
+    use crate::codec::GeometryError;
+    use crate::placement::Range3d;
+    use crate::range::local_range;
+
+    fn of(entry: Value) -> Result<Range3d, GeometryError> {
+        local_range(&json!([entry]), &|_| None)
     }
 
     #[test]
@@ -134,6 +86,6 @@ mod tests {
         assert!(of(json!({"loop": []})).is_err());
         assert!(of(json!({"loop": [{"box": {}}]})).is_err());
         assert!(of(json!({"arc": {"center": [0, 0, 0], "vectorX": [1, 0, 0], "vectorY": [0, 1, 0]}})).is_err());
-        assert!(matches!(of(json!({"path": [{"bcurve": {}}]})), Err(Bad::Unsupported(_))));
+        assert!(of(json!({"path": [{"bcurve": {}}]})).is_err());
     }
 }

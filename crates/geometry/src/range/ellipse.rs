@@ -4,24 +4,14 @@
 
 use std::f64::consts::{PI, TAU};
 
-use crate::math::{add_scaled, Xyz};
+use crate::math::{add_scaled, is_full_circle, Xyz, SMALL_ANGLE};
+/// The model's arc (`DEllipse3d`) is the ellipse ranged here.
+pub(crate) use crate::model::Arc as Ellipse;
 use crate::placement::Range3d;
-
-#[derive(Debug, Clone, Copy)]
-pub struct Ellipse {
-    pub center: Xyz,
-    pub vector0: Xyz,
-    pub vector90: Xyz,
-    pub start: f64,
-    pub sweep: f64,
-}
-
-/// Angles closer than this count as equal (native `Angle::SmallAngle`).
-const SMALL_ANGLE: f64 = 1.0e-12;
 
 impl Ellipse {
     /// A whole circle of radius `radius` spanned by two perpendicular unit vectors.
-    pub fn circle(center: Xyz, unit0: Xyz, unit90: Xyz, radius: f64) -> Ellipse {
+    pub(crate) fn circle(center: Xyz, unit0: Xyz, unit90: Xyz, radius: f64) -> Ellipse {
         Ellipse {
             center,
             vector0: crate::math::scale(unit0, radius),
@@ -31,11 +21,11 @@ impl Ellipse {
         }
     }
 
-    pub fn point_at(&self, theta: f64) -> Xyz {
+    pub(crate) fn point_at(&self, theta: f64) -> Xyz {
         add_scaled(add_scaled(self.center, self.vector0, theta.cos()), self.vector90, theta.sin())
     }
 
-    pub fn range(&self) -> Range3d {
+    pub(crate) fn range(&self) -> Range3d {
         let mut range = Range3d::EMPTY;
         if is_full_circle(self.sweep) {
             range.extend_point(self.center);
@@ -59,10 +49,6 @@ impl Ellipse {
         }
         range
     }
-}
-
-pub fn is_full_circle(sweep: f64) -> bool {
-    sweep.abs() > TAU - SMALL_ANGLE
 }
 
 /// Whether `theta` (any period) lies on the sweep, ends included with the small-angle tolerance.

@@ -1,38 +1,44 @@
 //! Geometry part instances: the part's own box carried through the instance transform (origin,
 //! yaw/pitch/roll, uniform scale), then boxed again, as the native builder does.
 
-use serde_json::Value;
+use crate::codec::GeometryError;
+use crate::math::add;
+use crate::model::PartInstance;
+use crate::placement::Range3d;
 
-use super::wire::{element_id, member, optional_number, required, xyz, yaw_pitch_roll_degrees};
-use super::{Bad, Parsed};
-use crate::math::{add, Frame};
-use crate::placement::{rotation_matrix, Range3d};
-
-/// `{part, origin?, rotation?: {yaw, pitch, roll}, scale?}`; the part's box comes from `part_range`.
-pub fn instance_range(v: &Value, part_range: &dyn Fn(i64) -> Option<Range3d>) -> Parsed<Range3d> {
-    let part = element_id(required(v, "part")?, "part")?;
-    let part_box = part_range(part).ok_or(Bad::UnknownPart(part))?;
+/// The box of the `index`th entry, a part instance; the part's box comes from `part_range`.
+pub(crate) fn instance_range(
+    instance: &PartInstance,
+    index: usize,
+    part_range: &dyn Fn(i64) -> Option<Range3d>,
+) -> Result<Range3d, GeometryError> {
+    let part = instance.part;
+    let at = || format!("geom[{index}].geomPart.part");
+    let part_box = part_range(part).ok_or_else(|| GeometryError::UnknownPart { at: at(), part })?;
     if part_box.is_empty() {
-        return Err(Bad::invalid(format!("geometry part {part:#x} has an empty range")));
+        return Err(GeometryError::json(&at(), format!("geometry part {part:#x} has an empty range")));
     }
-    let origin = member(v, "origin").map_or(Ok([0.0; 3]), |o| xyz(o, "origin"))?;
-    let [yaw, pitch, roll] = member(v, "rotation").map_or(Ok([0.0; 3]), yaw_pitch_roll_degrees)?;
-    // Native applies only a positive scale other than 1 and ignores any other value.
-    let scale = optional_number(v, "scale")?.filter(|s| *s > 0.0).unwrap_or(1.0);
-    let frame = Frame::from_rows(rotation_matrix(yaw, pitch, roll)).scale_columns([scale; 3]);
-
+    let m = instance.matrix();
     let mut range = Range3d::EMPTY;
     for corner in 0..8 {
         let pick = |axis: usize| if corner & (1 << axis) == 0 { part_box.low[axis] } else { part_box.high[axis] };
-        range.extend_point(add(origin, frame.apply([pick(0), pick(1), pick(2)])));
+        let local = [pick(0), pick(1), pick(2)];
+        let moved = [0, 1, 2].map(|i| m[i][0] * local[0] + m[i][1] * local[1] + m[i][2] * local[2]);
+        range.extend_point(add(instance.origin, moved));
     }
     Ok(range)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    use crate::codec::GeometryError;
+    use crate::placement::Range3d;
+
+    fn instance_range(entry: &Value, part_range: &dyn Fn(i64) -> Option<Range3d>) -> Result<Range3d, GeometryError> {
+        crate::range::local_range(&json!([{ "geomPart": entry }]), part_range)
+    }
 
     const UNIT_BOX: Range3d = Range3d { low: [0.0; 3], high: [1.0, 2.0, 3.0] };
 
@@ -65,7 +71,10 @@ mod tests {
 
     #[test]
     fn unknown_part_is_an_error() {
-        assert!(matches!(instance_range(&json!({"part": "0x99"}), &lookup), Err(Bad::UnknownPart(0x99))));
+        assert!(matches!(
+            instance_range(&json!({"part": "0x99"}), &lookup),
+            Err(GeometryError::UnknownPart { part: 0x99, .. })
+        ));
         assert!(instance_range(&json!({"origin": [0, 0, 0]}), &lookup).is_err());
     }
 }

@@ -5,112 +5,68 @@
 
 use std::f64::consts::TAU;
 
-use serde_json::Value;
-
-use super::curves::collection_entry;
+use super::curves::vector_range;
 use super::ellipse::Ellipse;
-use super::wire::{angle_radians, axes, member, optional_number, required, required_number, required_xyz, xyz};
-use super::{Bad, Parsed};
-use crate::math::{add, add_scaled, cross, magnitude, normalized, scale, sub, Frame, Xyz};
+use crate::math::{add, add_scaled, cross, magnitude, normalized, scale, sub};
+use crate::model::{BoxDetail, ConeDetail, Solid, SphereDetail, TorusPipeDetail};
 use crate::placement::Range3d;
 
-/// The range of `{key: value}` when `key` names a solid primitive, else `None`.
-pub fn range(key: &str, value: &Value) -> Option<Parsed<Range3d>> {
-    Some(match key {
-        "box" => box_range(value),
-        "cylinder" => cylinder(value),
-        "cone" => cone(value),
-        "sphere" => sphere(value),
-        "torusPipe" => torus_pipe(value),
-        "linearSweep" => linear_sweep(value),
-        "ruledSweep" => ruled_sweep(value),
-        "rotationalSweep" => Err(Bad::Unsupported(key.to_owned())),
-        _ => return None,
-    })
+/// The range of a solid primitive.
+pub(crate) fn range(solid: &Solid) -> Range3d {
+    match solid {
+        Solid::Box(d) => box_range(d),
+        Solid::Sphere(d) => sphere(d),
+        Solid::Cone(d) => cone(d),
+        Solid::TorusPipe(d) => torus_pipe(d),
+        Solid::Extrusion(d) => {
+            // The contour's range stretched along the vector.
+            let mut range = vector_range(&d.base);
+            for (axis, along) in d.vector.into_iter().enumerate() {
+                if along > 0.0 {
+                    range.high[axis] += along;
+                } else {
+                    range.low[axis] += along;
+                }
+            }
+            range
+        }
+        // Ruling lines stay within the sections' range.
+        Solid::RuledSweep(sections) => {
+            let mut range = Range3d::EMPTY;
+            sections.iter().for_each(|section| range.extend_range(&vector_range(section)));
+            range
+        }
+    }
 }
 
-/// `{origin | baseOrigin, baseX, baseY?, topX?, topY?, topOrigin? | height?, axes?}`: the corners of
-/// the base and top rectangles. Missing sizes default as in the native reader (baseY = baseX,
-/// topX = baseX, topY = baseY, height = baseX).
-fn box_range(v: &Value) -> Parsed<Range3d> {
-    let base_origin = match member(v, "origin") {
-        Some(origin) => xyz(origin, "origin")?,
-        None => required_xyz(v, "baseOrigin")?,
-    };
-    let base_x = required_number(v, "baseX")?;
-    let base_y = optional_number(v, "baseY")?.unwrap_or(base_x);
-    let top_x = optional_number(v, "topX")?.unwrap_or(base_x);
-    let top_y = optional_number(v, "topY")?.unwrap_or(base_y);
-    let [vector_x, vector_y, vector_z] = axes(v)?.unwrap_or(Frame::IDENTITY).columns;
-    let top_origin = match member(v, "topOrigin") {
-        Some(top) => xyz(top, "topOrigin")?,
-        None => add_scaled(base_origin, vector_z, optional_number(v, "height")?.unwrap_or(base_x)),
-    };
+/// The corners of the base and top rectangles.
+fn box_range(d: &BoxDetail) -> Range3d {
     let mut range = Range3d::EMPTY;
-    for (origin, size_x, size_y) in [(base_origin, base_x, base_y), (top_origin, top_x, top_y)] {
-        let corner_x = add_scaled(origin, vector_x, size_x);
-        for corner in [origin, corner_x, add_scaled(corner_x, vector_y, size_y), add_scaled(origin, vector_y, size_y)] {
+    for (origin, size_x, size_y) in [(d.base_origin, d.base_x, d.base_y), (d.top_origin, d.top_x, d.top_y)] {
+        let corner_x = add_scaled(origin, d.vector_x, size_x);
+        for corner in
+            [origin, corner_x, add_scaled(corner_x, d.vector_y, size_y), add_scaled(origin, d.vector_y, size_y)]
+        {
             range.extend_point(corner);
         }
     }
-    Ok(range)
-}
-
-/// `{start, end, radius}`: a cone with equal radii, its circles perpendicular to the axis.
-fn cylinder(v: &Value) -> Parsed<Range3d> {
-    let radius = required_number(v, "radius")?;
-    Ok(cone_range(required_xyz(v, "start")?, required_xyz(v, "end")?, None, radius, radius))
-}
-
-/// `{start, end, startRadius | radius, endRadius?, axes?}`: with axes the end circles lie in the
-/// plane of their x and y vectors (possibly tilted to the axis), else perpendicular to the axis.
-fn cone(v: &Value) -> Parsed<Range3d> {
-    let radius = optional_number(v, "radius")?;
-    let start_radius = optional_number(v, "startRadius")?.or(radius);
-    let start_radius = start_radius.ok_or_else(|| Bad::invalid("`startRadius` or `radius` is required"))?;
-    let end_radius = optional_number(v, "endRadius")?.unwrap_or(start_radius);
-    let frame = axes(v)?;
-    Ok(cone_range(required_xyz(v, "start")?, required_xyz(v, "end")?, frame, start_radius, end_radius))
-}
-
-fn cone_range(start: Xyz, end: Xyz, frame: Option<Frame>, start_radius: f64, end_radius: f64) -> Range3d {
-    let [vector0, vector90] = match frame {
-        Some(frame) => [frame.columns[0], frame.columns[1]],
-        None => perpendicular_pair(sub(end, start)),
-    };
-    let mut range = Ellipse::circle(start, vector0, vector90, start_radius).range();
-    range.extend_range(&Ellipse::circle(end, vector0, vector90, end_radius).range());
     range
 }
 
-/// Two unit vectors perpendicular to `axis` and to each other. A zero axis (coincident cone ends)
-/// counts as z, as in the native library.
-fn perpendicular_pair(axis: Xyz) -> [Xyz; 2] {
-    let z = normalized(axis).unwrap_or([0.0, 0.0, 1.0]);
-    // Cross with the coordinate axis least aligned with z, so the product is far from zero.
-    let least = (0..3).min_by(|&a, &b| z[a].abs().total_cmp(&z[b].abs())).unwrap_or(0);
-    let mut helper = [0.0; 3];
-    helper[least] = 1.0;
-    let x = normalized(cross(helper, z)).unwrap_or([1.0, 0.0, 0.0]);
-    [x, cross(z, x)]
+/// The two end circles, in the plane of the section vectors (possibly tilted to the axis).
+fn cone(d: &ConeDetail) -> Range3d {
+    let mut range = Ellipse::circle(d.center_a, d.vector0, d.vector90, d.radius_a).range();
+    range.extend_range(&Ellipse::circle(d.center_b, d.vector0, d.vector90, d.radius_b).range());
+    range
 }
 
-/// `{center, radius | radiusX, radiusY?, radiusZ?, axes?, latitudeStartEnd?}`: the range of the whole
-/// ellipsoid (native ignores the latitude sweep), i.e. center ± the lengths of the rows of the
-/// radius-scaled axes.
-fn sphere(v: &Value) -> Parsed<Range3d> {
-    let center = required_xyz(v, "center")?;
-    let radius = optional_number(v, "radius")?;
-    let radius_x = optional_number(v, "radiusX")?.or(radius);
-    let radius_y = optional_number(v, "radiusY")?.or(radius_x);
-    let radius_z = optional_number(v, "radiusZ")?.or(radius_y);
-    let radii = match (radius_x, radius_y, radius_z) {
-        (Some(x), Some(y), Some(z)) if x > 0.0 && y > 0.0 && z > 0.0 => [x, y, z],
-        _ => return Err(Bad::invalid("a sphere needs positive radii (`radius` or `radiusX/Y/Z`)")),
-    };
-    let [x, y, z] = axes(v)?.unwrap_or(Frame::IDENTITY).scale_columns(radii).columns;
-    let half = [0, 1, 2].map(|i| magnitude([x[i], y[i], z[i]]));
-    Ok(Range3d { low: sub(center, half), high: add(center, half) })
+/// The whole ellipsoid (native ignores the latitude sweep): center ± the lengths of the rows of
+/// the radius-scaled axes.
+fn sphere(d: &SphereDetail) -> Range3d {
+    let m = d.local_to_world;
+    let center = [m[0][3], m[1][3], m[2][3]];
+    let half = [0, 1, 2].map(|i| magnitude([m[i][0], m[i][1], m[i][2]]));
+    Range3d { low: sub(center, half), high: add(center, half) }
 }
 
 /// Cross sections sampled along a torus pipe's sweep (native `numChord`).
@@ -118,14 +74,8 @@ const TORUS_SECTIONS: usize = 24;
 /// Padding for what the samples miss, as a fraction of the sampled range's diagonal.
 const TORUS_PADDING: f64 = 0.05;
 
-/// `{center, majorRadius, minorRadius, sweepAngle?, axes?}`.
-fn torus_pipe(v: &Value) -> Parsed<Range3d> {
-    let center = required_xyz(v, "center")?;
-    let major = required_number(v, "majorRadius")?;
-    let minor = required_number(v, "minorRadius")?;
-    let sweep = member(v, "sweepAngle").map_or(Ok(TAU), |a| angle_radians(a, "sweepAngle"))?;
-    let [vector_x, vector_y, _] = axes(v)?.unwrap_or(Frame::IDENTITY).columns;
-
+fn torus_pipe(d: &TorusPipeDetail) -> Range3d {
+    let (vector_x, vector_y, sweep) = (d.vector_x, d.vector_y, d.sweep);
     let mut range = Range3d::EMPTY;
     let step = 1.0 / TORUS_SECTIONS as f64;
     for i in 0..=TORUS_SECTIONS {
@@ -139,54 +89,28 @@ fn torus_pipe(v: &Value) -> Parsed<Range3d> {
             normal = scale(normal, -1.0);
         }
         let section = Ellipse {
-            center: add_scaled(center, radial, major),
-            vector0: scale(radial, minor),
-            vector90: scale(normal, minor),
+            center: add_scaled(d.center, radial, d.major_radius),
+            vector0: scale(radial, d.minor_radius),
+            vector90: scale(normal, d.minor_radius),
             start: 0.0,
             sweep: TAU,
         };
         range.extend_range(&section.range());
     }
     let pad = TORUS_PADDING * magnitude(sub(range.high, range.low));
-    Ok(Range3d { low: range.low.map(|l| l - pad), high: range.high.map(|h| h + pad) })
-}
-
-/// `{contour: <path | loop | region>, vector}`: the contour's range stretched along the vector.
-fn linear_sweep(v: &Value) -> Parsed<Range3d> {
-    let mut range = collection_entry(required(v, "contour")?)?;
-    let vector = required_xyz(v, "vector")?;
-    for (axis, along) in vector.into_iter().enumerate() {
-        if along > 0.0 {
-            range.high[axis] += along;
-        } else {
-            range.low[axis] += along;
-        }
-    }
-    Ok(range)
-}
-
-/// `{contour: [<path | loop | region>, ...]}`: ruling lines stay within the sections' range.
-fn ruled_sweep(v: &Value) -> Parsed<Range3d> {
-    let sections = required(v, "contour")?.as_array();
-    let sections = sections.ok_or_else(|| Bad::invalid("`contour` of a ruled sweep must be an array"))?;
-    let mut range = Range3d::EMPTY;
-    for section in sections {
-        range.extend_range(&collection_entry(section)?);
-    }
-    if range.is_empty() {
-        return Err(Bad::invalid("a ruled sweep needs sections"));
-    }
-    Ok(range)
+    Range3d { low: range.low.map(|l| l - pad), high: range.high.map(|h| h + pad) }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    use crate::math::Xyz;
+    use crate::placement::Range3d;
+    use crate::range::local_range;
 
     fn of(entry: Value) -> Range3d {
-        let (key, value) = super::super::single_member(&entry).unwrap();
-        range(key, value).unwrap().unwrap()
+        local_range(&json!([entry]), &|_| None).unwrap()
     }
 
     fn assert_close(r: Range3d, low: Xyz, high: Xyz) {
@@ -289,10 +213,7 @@ mod tests {
 
     #[test]
     fn invalid_solids_are_errors() {
-        let err = |entry: Value| {
-            let (key, value) = super::super::single_member(&entry).unwrap();
-            range(key, value).unwrap().is_err()
-        };
+        let err = |entry: Value| local_range(&json!([entry]), &|_| None).is_err();
         assert!(err(json!({"sphere": {"center": [0, 0, 0], "radius": 0}})));
         assert!(err(json!({"sphere": {"center": [0, 0, 0]}})));
         assert!(err(json!({"box": {"origin": [0, 0, 0]}})));
