@@ -284,7 +284,23 @@ const ATTACKS: &[Attack] = &[
         steps: &[("big-label", INVALID)],
         job: JobEnd::RefusedOrFails,
         flags: &[],
-        also: "a 120 MiB userLabel; no label over 1 MiB is committed",
+        also: "a 40 MiB userLabel; no label over 1 MiB is committed",
+    },
+    Attack {
+        name: "huge-label",
+        class: RUNTIME,
+        steps: &[],
+        job: JobEnd::Fails(&["a call sent more than 80 MiB"]),
+        flags: &[],
+        also: "a 120 MiB userLabel, more than a host call may carry: wasmtime stops copying it, the job stops",
+    },
+    Attack {
+        name: "big-batch",
+        class: RUNTIME,
+        steps: &[("big-batch", INVALID)],
+        job: GOES_ON,
+        flags: &[],
+        also: "an update-imodel-batch of five 15 MiB items (75 MiB, over the 64 MiB a batch may carry)",
     },
     Attack {
         name: "non-finite",
@@ -331,11 +347,11 @@ const TESTED_ELSEWHERE: &[(&str, &str, &str)] = &[
     ("eight linear memories under one limit", "crates/runtime/src/limiter.rs", "eight_memories_share_one_budget"),
     ("growing tables", "crates/runtime/src/limiter.rs", "tables_count_against_the_same_budget"),
     ("props over the size limit", "crates/runtime/src/state.rs", "props_over_the_limit_are_invalid_props_not_a_trap"),
-    ("batches over the length limit", "crates/runtime/src/state.rs", "long_batches_are_refused_with_a_reason"),
+    ("batches over the length or size limit", "crates/runtime/src/state.rs", "long_or_large_batches_are_refused_with_a_reason"),
     (
-        "marking more elements seen than the budget",
+        "marking scattered ids of no element seen (host memory)",
         "crates/sync/src/scope_tests.rs",
-        "marking_more_elements_seen_than_the_budget_fails_the_job",
+        "marking_ids_of_no_element_seen_keeps_nothing",
     ),
     ("a failed snapshot run", "tests/e2e/connector.rs", "a_failed_snapshot_run_keeps_the_previous_snapshot"),
     ("two runs on one iModel", "tests/e2e/connector.rs", "a_second_run_on_one_imodel_fails_at_once_or_waits"),
@@ -719,7 +735,7 @@ fn attack(host: &PinnedHost, attack: &Attack, template: &Path, victim: &Victim) 
                 format!("{escapes} ESC bytes, {} lines starting `error:`/`hint:`", forged.len()),
             ]);
         }
-        "big-label" => {
+        "big-label" | "big-batch" | "huge-label" => {
             let longest: Option<i64> =
                 open(&bim).query_row("SELECT max(length(UserLabel)) FROM bis_Element", [], |r| r.get(0)).unwrap();
             if longest.unwrap_or(0) > 1 << 20 {

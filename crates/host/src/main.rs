@@ -139,7 +139,7 @@ struct RunArgs {
     /// Largest memory the connector may use, in MiB [default: 1024].
     #[arg(long, value_name = "MIB")]
     memory_limit: Option<u64>,
-    /// Wall-clock seconds the connector may run for [default: 600].
+    /// Wall-clock seconds the whole job may take, compiling included [default: 10800, three hours].
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
     /// Instruction budget (wasmtime fuel) [default: unlimited].
@@ -334,19 +334,25 @@ fn inspect(connector: &Path) -> Result<()> {
 struct ConsoleObserver {
     verbose: bool,
     bar: Option<indicatif::ProgressBar>,
+    /// Without a terminal: the phase being reported, when it started, and the last line's time.
+    phase: Option<(String, std::time::Instant)>,
+    last_line: Option<std::time::Instant>,
 }
+
+/// How often a long phase prints a progress line when stderr is not a terminal (CI logs).
+const PROGRESS_LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl ConsoleObserver {
     fn new(verbose: bool) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:40}] {pos}/{len} {msg}")
+                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
                     .expect("valid template"),
             );
             bar
         });
-        ConsoleObserver { verbose, bar }
+        ConsoleObserver { verbose, bar, phase: None, last_line: None }
     }
 }
 
@@ -378,13 +384,43 @@ impl JobObserver for ConsoleObserver {
     fn progress(&mut self, phase: &str, done: u64, total: Option<u64>) {
         match &self.bar {
             Some(bar) => {
-                bar.set_prefix(phase.to_owned());
+                if bar.prefix() != phase {
+                    // A new phase: its rate and ETA start over.
+                    bar.reset();
+                    bar.set_prefix(phase.to_owned());
+                }
                 bar.set_length(total.unwrap_or(done));
                 bar.set_position(done);
             }
-            None if total.is_some_and(|t| t == done) => eprintln!("progress: {phase} {done}/{done}"),
-            None => {}
+            None => {
+                let now = std::time::Instant::now();
+                if self.phase.as_ref().is_none_or(|(p, _)| p != phase) {
+                    self.phase = Some((phase.to_owned(), now));
+                    self.last_line = Some(now);
+                }
+                let started = self.phase.as_ref().map_or(now, |(_, t)| *t);
+                let finished = total.is_some_and(|t| t == done);
+                let due = self.last_line.is_none_or(|t| now - t >= PROGRESS_LINE_EVERY);
+                if finished || due {
+                    self.last_line = Some(now);
+                    eprintln!("progress: {}", progress_line(phase, done, total, now - started));
+                }
+            }
         }
+    }
+}
+
+/// `update-existing-data 412000/1000000 (12345/s, ETA 48 s)`: a long phase's line in a log.
+fn progress_line(phase: &str, done: u64, total: Option<u64>, elapsed: std::time::Duration) -> String {
+    let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
+    match total {
+        Some(total) if done >= total => format!("{phase} {done}/{total}"),
+        Some(total) if done > 0 => {
+            let eta = (total - done) as f64 / rate;
+            format!("{phase} {done}/{total} ({rate:.0}/s, ETA {eta:.0} s)")
+        }
+        Some(total) => format!("{phase} {done}/{total}"),
+        None => format!("{phase} {done} ({rate:.0}/s)"),
     }
 }
 
@@ -501,5 +537,14 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn progress_lines_give_the_rate_and_what_is_left() {
+        let second = std::time::Duration::from_secs(1);
+        assert_eq!(progress_line("update", 500, Some(2000), 10 * second), "update 500/2000 (50/s, ETA 30 s)");
+        assert_eq!(progress_line("update", 2000, Some(2000), 10 * second), "update 2000/2000");
+        assert_eq!(progress_line("update", 0, Some(2000), second), "update 0/2000");
+        assert_eq!(progress_line("update", 300, None, 3 * second), "update 300 (100/s)");
     }
 }

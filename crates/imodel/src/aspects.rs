@@ -53,7 +53,7 @@ pub(super) struct AspectQueries {
     find: String,
     by_element: String,
     in_scope: String,
-    all: String,
+    elements_in_scope: String,
 }
 
 const ASPECT_ROOTS: [&str; 2] = ["BisCore:ElementMultiAspect", "BisCore:ElementUniqueAspect"];
@@ -136,42 +136,28 @@ impl Briefcase {
         Ok(rows)
     }
 
-    /// [`Briefcase::external_source_aspects_in_scope`], also remembering each element's class
-    /// (so checks and counts that follow need no query per element).
-    pub fn external_source_aspects_in_scope_preloaded(
-        &mut self,
-        scope: i64,
-        kind: &str,
-    ) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
-        let rows = self.external_source_aspects_in_scope(scope, kind)?;
-        let mut stmt = self.conn.prepare_cached("SELECT ECClassId FROM bis_Element WHERE Id = ?1")?;
-        for row in &rows {
-            if self.known.get("bis_Element", row.element_id).is_none() {
-                if let Some(class) =
-                    rusqlite::OptionalExtension::optional(stmt.query_row([row.element_id], |r| r.get::<_, i64>(0)))?
-                {
-                    self.known.insert("bis_Element", row.element_id, class);
-                }
-            }
-        }
-        Ok(rows)
-    }
-
-    /// Every ExternalSourceAspect in the iModel (deletion detection reads them once per job).
-    pub fn all_external_source_aspects(&mut self) -> Result<Vec<ExternalSourceAspectRow>, WriteError> {
-        let sql = self.aspect_queries()?.all.clone();
+    /// The elements tracked by an ExternalSourceAspect in `scope` (of any kind), in aspect order.
+    pub fn elements_tracked_in_scope(&mut self, scope: i64) -> Result<Vec<i64>, WriteError> {
+        let sql = self.aspect_queries()?.elements_in_scope.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], read_aspect_row)?;
+        let rows = stmt.query_map([scope], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Element, scope and source of every ExternalSourceAspect, in aspect id order.
-    pub fn external_source_aspect_provenance(&mut self) -> Result<Vec<AspectProvenance>, WriteError> {
+    /// Calls `visit` with the provenance of every ExternalSourceAspect in the iModel, in aspect
+    /// order, holding none of them: deletion detection reads them once per job, and a job of ten
+    /// million elements has as many.
+    pub fn visit_external_source_aspect_provenance(
+        &mut self,
+        mut visit: impl FnMut(AspectProvenance),
+    ) -> Result<(), WriteError> {
         let sql = self.aspect_queries()?.provenance.clone();
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map([], |r| Ok(AspectProvenance { element_id: r.get(0)?, scope: r.get(1)?, source: r.get(2)? }))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(AspectProvenance { element_id: r.get(0)?, scope: r.get(1)?, source: r.get(2)? });
+        }
+        Ok(())
     }
 
     fn insert_aspect_now(&mut self, props: &Json) -> Result<i64, WriteError> {
@@ -311,7 +297,8 @@ impl Briefcase {
             // scanning every aspect; name the index that starts with the scope column.
             let scope_column =
                 class.property("scope").and_then(|p| p.value_column()).map(|c| c.column.clone()).unwrap_or_default();
-            let by_scope = match index_starting_with(&self.conn, &table.name, &scope_column)? {
+            let by_scope_index = index_starting_with(&self.conn, &table.name, &scope_column)?;
+            let by_scope = match &by_scope_index {
                 Some(index) => format!("{columns} INDEXED BY [{index}] WHERE ECClassId = {}", class.id),
                 None => select.clone(),
             };
@@ -325,7 +312,15 @@ impl Briefcase {
                 by_element: format!("{select} AND {} = ?1 ORDER BY 1", col("element")?),
                 // No ORDER BY: it would walk the table in id order; callers sort.
                 in_scope: format!("{by_scope} AND {} = ?1 AND {} = ?2", col("scope")?, col("kind")?),
-                all: format!("{select} ORDER BY 1"),
+                elements_in_scope: format!(
+                    "SELECT {} FROM [{}]{} WHERE ECClassId = {} AND {} = ?1 ORDER BY [{}]",
+                    col("element")?,
+                    table.name,
+                    by_scope_index.as_ref().map(|i| format!(" INDEXED BY [{i}]")).unwrap_or_default(),
+                    class.id,
+                    col("scope")?,
+                    table.id_column
+                ),
                 // Three integer columns: reading every aspect's strings cost more than the walk.
                 provenance: format!(
                     "SELECT {}, {}, {} FROM [{}] WHERE ECClassId = {} ORDER BY [{}]",

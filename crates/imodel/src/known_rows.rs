@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+/// How many rows the cache holds before it starts over (~5 MB).
+const MAX_KNOWN_ROWS: usize = 100_000;
+
 #[derive(Default)]
 pub(super) struct KnownRows {
     tables: Vec<String>,
@@ -31,6 +34,11 @@ impl KnownRows {
     }
 
     pub fn insert(&mut self, table: &str, id: i64, class_id: i64) {
+        // Host memory stays bounded at any job size: a job inserts millions of elements, and
+        // the ones worth knowing (categories, models, parents) are found again in one query.
+        if self.rows.len() >= MAX_KNOWN_ROWS {
+            self.rows.clear();
+        }
         let key = self.table_key(table);
         self.rows.insert((key, id), class_id);
     }

@@ -64,6 +64,16 @@ impl Briefcase {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// What an element owns directly: its children and the top-level elements of its sub-model.
+    pub fn owned_elements(&self, id: i64) -> Result<Vec<i64>, WriteError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT Id FROM bis_Element WHERE ParentId = ?1 \
+             UNION SELECT Id FROM bis_Element WHERE ModelId = ?1 AND ParentId IS NULL AND Id <> ?1 ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Elements of `class_full_name` (and subclasses) whose navigation property `property` points at `target`.
     pub fn find_elements_by_navigation(
         &mut self,

@@ -6,6 +6,13 @@
 pub const MAX_PROPS_BYTES: usize = 16 << 20;
 /// Most items in one `update-imodel-batch` or `detect-changes-batch` call.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
+/// Most bytes of text (props, ids, versions, checksums) in one batch call.
+pub const MAX_BATCH_BYTES: usize = 64 << 20;
+/// What wasmtime may copy out of the guest for one host call (its "hostcall fuel", counted in
+/// bytes of lifted strings and lists): the largest call the WIT allows — a batch at
+/// [`MAX_BATCH_BYTES`] plus the records of its items — with room to spare, so a call over the
+/// documented limits gets its `sync-error` and only a call far beyond them stops the job.
+pub const HOSTCALL_BYTES: usize = MAX_BATCH_BYTES + (16 << 20);
 /// Most ids in one `on-elements-seen` call.
 pub const MAX_ID_LIST: usize = 100_000;
 /// Longest `host.log` message kept; a longer one is cut and marked.

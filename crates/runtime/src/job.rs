@@ -42,6 +42,11 @@ macro_rules! invalid {
     ($($arg:tt)*) => { return Err(JobError::Invalid(format!($($arg)*))) };
 }
 
+/// The default wall-clock limit of a job: three hours. A first sync of ten million elements takes
+/// well under half of it on a 2-core machine (README's scale table); a connector that loops
+/// forever is still stopped the same day. A job that outgrows it says what to give `--timeout`.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(3 * 3600);
+
 /// Resource limits of one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -55,7 +60,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory: 1 << 30, deadline: Duration::from_secs(600), fuel: None }
+        Limits { memory: 1 << 30, deadline: DEFAULT_DEADLINE, fuel: None }
     }
 }
 

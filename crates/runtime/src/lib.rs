@@ -67,7 +67,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 pub use bindings::{ConnectorInfo, LogLevel};
 pub(crate) use bindings::{ConnectorWorld, DeletionMode};
 pub use cache::{ComponentCache, Origin};
-pub use caps::{MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+pub use caps::{MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES, MAX_READ_SOURCE};
 pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
 pub use job::Limits;
 pub(crate) use output::Console;
@@ -227,6 +227,7 @@ impl Runtime {
         let state = GuestState::new(wasi.build(), limits.memory, console, deadline, job);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.limiter());
+        store.set_hostcall_fuel(caps::HOSTCALL_BYTES);
         match (self.metering.fuel, limits.fuel) {
             (true, fuel) => store.set_fuel(fuel.unwrap_or(u64::MAX))?,
             (false, Some(_)) => anyhow::bail!("a fuel limit needs a runtime that counts fuel (Metering::fuel)"),
@@ -311,7 +312,7 @@ pub(crate) fn explain(store: &Store<GuestState>, error: &wasmtime::Error, limits
     });
     let stop = state.stop_message().unwrap_or_default();
     let message = match recorded {
-        Some(FailureCause::Deadline) => format!("deadline of {} s reached (--timeout)", limits.deadline.as_secs()),
+        Some(FailureCause::Deadline) => state.deadline_message(limits.deadline),
         Some(FailureCause::Fuel) => format!("fuel limit of {} reached (--fuel)", limits.fuel.unwrap_or(u64::MAX)),
         Some(FailureCause::Memory) => format!("memory limit of {} MiB reached (--memory-limit)", limits.memory >> 20),
         Some(FailureCause::Host) => format!("host failure: {stop}"),
@@ -321,6 +322,19 @@ pub(crate) fn explain(store: &Store<GuestState>, error: &wasmtime::Error, limits
                 Some(trap) => trap.to_string(),
                 None => error.root_cause().to_string(),
             };
+            // wasmtime refuses to copy more than the hostcall budget out of the guest with an
+            // untyped error, so this one cause is known by its text.
+            if trap.contains("fuel allocated for hostcalls has been exhausted") {
+                return Explained {
+                    cause: FailureCause::Limit,
+                    message: format!(
+                        "refused by the host: a call sent more than {} MiB (batches: at most {} items and {} MiB a call)",
+                        caps::HOSTCALL_BYTES >> 20,
+                        caps::MAX_BATCH_ITEMS,
+                        caps::MAX_BATCH_BYTES >> 20
+                    ),
+                };
+            }
             // A Rust panic prints its location and message to stderr before trapping: name them.
             let stderr = state.console().stderr_tail();
             let panic = stderr.iter().rposition(|l| l.contains("panicked at")).map(|i| {

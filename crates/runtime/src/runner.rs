@@ -408,17 +408,13 @@ impl Job<'_> {
         f: impl FnOnce(&mut JobState) -> Result<T, sync::SyncError>,
     ) -> Result<T, JobFailure> {
         if self.store.data_mut().check_deadline().is_err() {
-            let cause = format!("deadline of {} s reached (--timeout)", self.args.limits.deadline.as_secs());
+            let cause = self.store.data().deadline_message(self.args.limits.deadline);
             return Err(self.failure(phase, FailureCause::Deadline, cause));
         }
         let started = Instant::now();
         let state = self.store.data_mut().job_mut().expect("a run has a job");
         let result = f(state).map_err(|e| {
-            let kind = match e {
-                sync::SyncError::OverBudget(_) => FailureCause::Limit,
-                ref e if e.is_host_failure() => FailureCause::Host,
-                _ => FailureCause::Refused,
-            };
+            let kind = if e.is_host_failure() { FailureCause::Host } else { FailureCause::Refused };
             self.failure(phase, kind, e.to_string())
         });
         self.phases.push((phase, started.elapsed()));

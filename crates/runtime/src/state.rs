@@ -12,7 +12,7 @@ use super::bindings::{
     itwin::connector as wit, ChangeResult, CodeScope, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem,
     SyncError,
 };
-use super::caps::{self, MAX_BATCH_ITEMS, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+use super::caps::{self, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
 use super::clock::DeadlineClockView;
 use super::limiter::TotalLimiter;
 use super::output::Console;
@@ -116,6 +116,8 @@ pub struct GuestState {
     stop_message: Option<String>,
     job: Option<JobState>,
     started: Instant,
+    /// `done` of `total` in the current phase, as the connector last reported it.
+    progress: Option<(u64, Option<u64>)>,
 }
 
 impl WasiView for GuestState {
@@ -143,6 +145,7 @@ impl GuestState {
             stop_message: None,
             job,
             started: Instant::now(),
+            progress: None,
         }
     }
 
@@ -160,6 +163,25 @@ impl GuestState {
     /// The phase the guest is in (for progress reports).
     pub fn set_phase(&mut self, phase: &'static str) {
         self.phase = phase;
+        self.progress = None;
+    }
+
+    /// Why the job stopped at its deadline, with how far it got and, when the connector reports
+    /// its progress, how long the whole job would take at this pace: the `--timeout` to give.
+    pub fn deadline_message(&self, deadline: std::time::Duration) -> String {
+        let reached = format!("deadline of {} s reached (--timeout)", deadline.as_secs());
+        match self.progress {
+            Some((done, Some(total))) if done > 0 && done < total => {
+                let needed = self.started.elapsed().as_secs_f64() * total as f64 / done as f64;
+                // A fifth more than the pace says, rounded up to a minute.
+                let suggested = ((needed * 1.2 / 60.0).ceil() as u64).max(1) * 60;
+                format!(
+                    "{reached} in {} at {done} of {total} items; at this pace the job needs about {:.0} s (--timeout {suggested})",
+                    self.phase, needed
+                )
+            }
+            _ => reached,
+        }
     }
 
     pub fn started(&self) -> Instant {
@@ -223,7 +245,6 @@ impl GuestState {
     fn answer<T>(&mut self, result: Result<T, sync::SyncError>) -> wasmtime::Result<Result<T, SyncError>> {
         match result {
             Ok(v) => Ok(Ok(v)),
-            Err(e @ sync::SyncError::OverBudget(_)) => Err(self.stop(HostStop::Limit(e.to_string()))),
             Err(e) if e.is_host_failure() => Err(self.stop(HostStop::Host(e.to_string()))),
             Err(e) => Ok(Err(to_wit_error(e))),
         }
@@ -242,8 +263,27 @@ fn check_props_size(what: &str, text: &str) -> Result<(), sync::SyncError> {
     Ok(())
 }
 
-fn batch_too_long(what: &str, len: usize, max: usize) -> sync::SyncError {
-    sync::SyncError::InvalidProps(format!("{what} of {len} items: over the limit of {max} per call"))
+/// Refuses a batch over [`MAX_BATCH_ITEMS`] items or [`MAX_BATCH_BYTES`] bytes of text.
+fn check_batch(what: &str, len: usize, bytes: usize) -> Result<(), sync::SyncError> {
+    if len > MAX_BATCH_ITEMS {
+        return Err(sync::SyncError::InvalidProps(format!(
+            "{what} of {len} items: over the limit of {MAX_BATCH_ITEMS} per call"
+        )));
+    }
+    if bytes > MAX_BATCH_BYTES {
+        return Err(sync::SyncError::InvalidProps(format!(
+            "{what} of {} MiB: over the limit of {} MiB per call (send fewer items a call)",
+            bytes >> 20,
+            MAX_BATCH_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// The text a source item carries across the boundary.
+fn item_bytes(item: &SourceItem) -> usize {
+    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    item.id.len() + optional(&item.kind) + optional(&item.scope) + optional(&item.version) + optional(&item.checksum)
 }
 
 /// Up to `length` bytes of `path` from `offset` (fewer at its end).
@@ -265,7 +305,7 @@ fn to_wit_error(e: sync::SyncError) -> SyncError {
         S::DuplicateCode(m) => SyncError::DuplicateCode(m),
         S::NotFound(m) => SyncError::NotFound(m),
         S::WrongClass(m) => SyncError::WrongClass(m),
-        S::HostFailure(m) | S::OverBudget(m) => SyncError::HostFailure(m),
+        S::HostFailure(m) => SyncError::HostFailure(m),
     }
 }
 
@@ -299,6 +339,7 @@ impl wit::host::Host for GuestState {
     }
 
     fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
+        self.progress = Some((done, total));
         self.console.progress(self.phase, done, total);
         Ok(())
     }
@@ -354,8 +395,8 @@ impl wit::synchronizer::Host for GuestState {
         &mut self,
         items: Vec<SourceItem>,
     ) -> wasmtime::Result<Result<Vec<ChangeResult>, SyncError>> {
-        if items.len() > MAX_BATCH_ITEMS {
-            return self.answer(Err(batch_too_long("detect-changes-batch", items.len(), MAX_BATCH_ITEMS)));
+        if let Err(refusal) = check_batch("detect-changes-batch", items.len(), items.iter().map(item_bytes).sum()) {
+            return self.answer(Err(refusal));
         }
         // Detection only reads, and the batch is bounded: the deadline is checked around it
         // rather than per item, which would lose the batch's one lookup per scope.
@@ -379,10 +420,10 @@ impl wit::synchronizer::Host for GuestState {
         &mut self,
         items: Vec<(SourceItem, String)>,
     ) -> wasmtime::Result<Vec<Result<String, SyncError>>> {
-        if items.len() > MAX_BATCH_ITEMS {
+        let bytes = items.iter().map(|(item, props)| item_bytes(item) + props.len()).sum();
+        if let Err(refusal) = check_batch("update-imodel-batch", items.len(), bytes) {
             // The WIT gives this call a result per item: each says why none was written.
-            let refusal = to_wit_error(batch_too_long("update-imodel-batch", items.len(), MAX_BATCH_ITEMS));
-            return Ok(vec![Err(refusal); items.len()]);
+            return Ok(vec![Err(to_wit_error(refusal)); items.len()]);
         }
         let mut out = Vec::with_capacity(items.len());
         for (item, element) in items {
@@ -397,14 +438,14 @@ impl wit::synchronizer::Host for GuestState {
     }
 
     fn on_element_seen(&mut self, id: String) -> wasmtime::Result<()> {
-        let job = self.job()?;
-        if let Ok(id) = sync::parse_id(&id, "id") {
-            // Over budget, the guest is stopped and the job fails with the limit as its cause.
-            if let Err(e) = job.sync.mark_seen(id) {
-                return Err(self.stop(HostStop::Limit(e.to_string())));
-            }
-        }
-        Ok(())
+        let (sync, bim) = self.parts()?;
+        // An id that is not one (or names no element) changes nothing: this call has no error.
+        let result = match sync::parse_id(&id, "id") {
+            Ok(id) => sync.mark_seen(bim, id),
+            Err(_) => Ok(()),
+        };
+        // Only a failure of the host's own lookup is left, and it fails the job.
+        self.answer(result).map(|_| ())
     }
 
     fn on_elements_seen(&mut self, ids: Vec<String>) -> wasmtime::Result<()> {
@@ -530,13 +571,16 @@ mod tests {
     }
 
     #[test]
-    fn long_batches_are_refused_with_a_reason() {
-        let error = to_wit_error(batch_too_long("update-imodel-batch", MAX_BATCH_ITEMS + 1, MAX_BATCH_ITEMS));
-        match error {
-            SyncError::InvalidProps(m) => {
-                assert_eq!(m, "update-imodel-batch of 10001 items: over the limit of 10000 per call")
-            }
+    fn long_or_large_batches_are_refused_with_a_reason() {
+        let refusal = |len, bytes| match check_batch("update-imodel-batch", len, bytes).map_err(to_wit_error) {
+            Err(SyncError::InvalidProps(m)) => m,
             other => panic!("{other:?}"),
-        }
+        };
+        assert_eq!(refusal(MAX_BATCH_ITEMS + 1, 0), "update-imodel-batch of 10001 items: over the limit of 10000 per call");
+        assert_eq!(
+            refusal(10, MAX_BATCH_BYTES + 1),
+            "update-imodel-batch of 64 MiB: over the limit of 64 MiB per call (send fewer items a call)"
+        );
+        assert!(check_batch("detect-changes-batch", MAX_BATCH_ITEMS, MAX_BATCH_BYTES).is_ok());
     }
 }

@@ -1,18 +1,57 @@
 //! Deleting the tracked elements a run did not see.
+//!
+//! Host memory stays bounded at any job size: the aspects are read as a stream into compressed id
+//! sets, and only the elements to delete are listed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use super::id_set::IdSet;
 use super::{DeletionMode, ItemState, SyncError, Synchronizer};
-use itwin_imodel::{AspectProvenance, Briefcase, TreeRow};
+use itwin_imodel::{AspectProvenance, Briefcase};
+
+/// How deep a chain of children each tracked under its parent may be judged; deeper ones are
+/// judged on their own (deleted when unseen), as no real source nests items this deep.
+const MAX_CHILD_CHAIN: usize = 64;
+
+/// Which documents vouch for the elements of their aspects this run.
+struct Vouchers {
+    unchanged_sources: HashSet<i64>,
+    unchanged_links: HashSet<i64>,
+    other_links: HashSet<i64>,
+}
+
+impl Vouchers {
+    /// Whether a document found unchanged vouches for an aspect's element: by the aspect's
+    /// source, else by its scope (a document's RepositoryLink); an element of no known document
+    /// is vouched for when any document is unchanged (the framework's rule).
+    fn protect(&self, a: &AspectProvenance) -> bool {
+        match a.source {
+            Some(source) => self.unchanged_sources.contains(&source),
+            None if self.unchanged_links.contains(&a.scope) => true,
+            None if self.other_links.contains(&a.scope) => false,
+            None => !self.unchanged_sources.is_empty(),
+        }
+    }
+}
+
+/// What the aspects say about the job's elements: which are tracked, which a document vouches
+/// for, and which are tracked, unseen and not vouched for (the candidates for deletion).
+#[derive(Default)]
+struct Tracking {
+    tracked: IdSet,
+    protected: IdSet,
+    candidates: IdSet,
+}
 
 impl Synchronizer {
     /// Deletes tracked elements (elements with an ExternalSourceAspect) that this run did not
     /// see, by `mode`; returns how many elements were deleted.
     ///
-    /// * channel: under the job subject, walking into seen and untracked elements as the
-    ///   framework's `deleteElementSubTrees` does. Elements whose aspect comes from a document
-    ///   found unchanged this run are kept (the framework instead skips deletion entirely when
-    ///   any document is unchanged; an element of no known document is kept then too).
+    /// * channel: under the job subject, as the framework's `deleteElementSubTrees` walks it:
+    ///   an unseen tracked element goes with its subtree. Elements whose aspect comes from a
+    ///   document found unchanged this run are kept (the framework instead skips deletion
+    ///   entirely when any document is unchanged; an element of no known document is kept then
+    ///   too).
     /// * file: reachable from the scopes of documents found changed this run.
     ///
     /// In both modes a child tracked under its parent (written through `children`, aspect scope
@@ -23,22 +62,11 @@ impl Synchronizer {
     pub fn delete_unseen(&mut self, bim: &mut Briefcase, mode: DeletionMode) -> Result<usize, SyncError> {
         let doomed = match mode {
             DeletionMode::None => return Ok(0),
-            DeletionMode::Channel => {
-                let aspects = bim.external_source_aspect_provenance()?;
-                let tracked = self.tracked_in_channel(&aspects);
-                // The walk only ever deletes an unseen tracked element no unchanged document
-                // vouches for; when there is none anywhere (an unchanged re-run), skip it.
-                if tracked.iter().all(|(id, &vouched)| vouched || self.seen_elements.contains(id)) {
-                    Vec::new()
-                } else {
-                    self.unseen_in_channel(bim, &aspects, &tracked)?
-                }
-            }
+            DeletionMode::Channel => self.unseen_in_channel(bim)?,
             DeletionMode::File => {
-                let aspects = bim.external_source_aspect_provenance()?;
                 let changed: Vec<i64> =
                     self.documents().filter(|d| d.state == ItemState::Changed).map(|d| d.repository_link).collect();
-                self.unseen_in_files(bim, &aspects, changed)?
+                self.unseen_in_files(bim, changed)?
             }
         };
         let before = self.stats.total().deleted;
@@ -47,114 +75,86 @@ impl Synchronizer {
         Ok(self.stats.total().deleted - before)
     }
 
-    /// Tracked elements, and whether a document found unchanged this run vouches for them: by
-    /// the aspect's source, else by its scope (a document's RepositoryLink); an element of no
-    /// known document is vouched for when any document is unchanged (the framework's rule).
-    fn tracked_in_channel(&self, aspects: &[AspectProvenance]) -> HashMap<i64, bool> {
-        let mut unchanged_sources = HashSet::new();
-        let mut unchanged_links = HashSet::new();
-        let mut other_links = HashSet::new();
+    fn vouchers(&self) -> Vouchers {
+        let mut v = Vouchers { unchanged_sources: HashSet::new(), unchanged_links: HashSet::new(), other_links: HashSet::new() };
         for d in self.documents() {
             if d.state == ItemState::Unchanged {
-                unchanged_sources.insert(d.external_source);
-                unchanged_links.insert(d.repository_link);
+                v.unchanged_sources.insert(d.external_source);
+                v.unchanged_links.insert(d.repository_link);
             } else {
-                other_links.insert(d.repository_link);
+                v.other_links.insert(d.repository_link);
             }
         }
-        let any_unchanged = !unchanged_sources.is_empty();
-        let mut tracked: HashMap<i64, bool> = HashMap::new();
-        for a in aspects {
-            let protected = match a.source {
-                Some(source) => unchanged_sources.contains(&source),
-                None if unchanged_links.contains(&a.scope) => true,
-                None if other_links.contains(&a.scope) => false,
-                None => any_unchanged,
-            };
-            *tracked.entry(a.element_id).or_insert(false) |= protected;
-        }
-        tracked
+        v
     }
 
-    /// Walks the job subject's tree (children, then sub-model contents) top down: an unseen
-    /// tracked element is deleted with its subtree; seen, kept and untracked elements are walked
-    /// into.
-    fn unseen_in_channel(
-        &self,
-        bim: &Briefcase,
-        aspects: &[AspectProvenance],
-        tracked: &HashMap<i64, bool>,
-    ) -> Result<Vec<i64>, SyncError> {
-        // (element, scope) of every aspect: a child tracked under its parent has (child, parent).
-        let scoped: HashSet<(i64, i64)> = aspects.iter().map(|a| (a.element_id, a.scope)).collect();
-        let rows = bim.element_tree()?;
-        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-        let mut model_tops: HashMap<i64, Vec<i64>> = HashMap::new();
-        for TreeRow { id, parent, model } in rows {
-            match parent {
-                Some(p) => children.entry(p).or_default().push(id),
-                None => model_tops.entry(model).or_default().push(id),
+    /// One pass over every aspect (a stream; nothing but id sets is kept).
+    fn tracking(&self, bim: &mut Briefcase) -> Result<Tracking, SyncError> {
+        let vouchers = self.vouchers();
+        let mut t = Tracking::default();
+        bim.visit_external_source_aspect_provenance(|a| {
+            t.tracked.insert(a.element_id);
+            if vouchers.protect(&a) {
+                t.protected.insert(a.element_id);
+            } else if !self.seen_elements.contains(a.element_id) {
+                t.candidates.insert(a.element_id);
             }
-        }
+        })?;
+        Ok(t)
+    }
+
+    /// The unseen tracked elements of the job that nothing keeps, in id order (parents before
+    /// the children written after them). An element under one that goes is listed too; it is
+    /// gone by its turn, and `delete_unless_used` skips it.
+    fn unseen_in_channel(&mut self, bim: &mut Briefcase) -> Result<Vec<i64>, SyncError> {
+        let t = self.tracking(bim)?;
         let mut doomed = Vec::new();
-        // (element, whether it stays as present in the source): the job subject itself is not
-        // an item, so its tracked children are judged on their own.
-        let mut stack = vec![(self.job_subject, false)];
-        while let Some((owner, owner_stays)) = stack.pop() {
-            let owned_children = children.get(&owner).into_iter().flatten().map(|&c| (c, true));
-            let owned_contents = model_tops.get(&owner).into_iter().flatten().map(|&e| (e, false));
-            for (next, is_child) in owned_children.chain(owned_contents) {
-                // The repository model contains its own modeled element (the root subject).
-                if next == owner {
-                    continue;
-                }
-                let stays = if self.seen_elements.contains(&next) {
-                    true
-                } else {
-                    match tracked.get(&next) {
-                        None => {
-                            stack.push((next, false));
-                            continue;
-                        }
-                        Some(&protected) => protected || (is_child && owner_stays && scoped.contains(&(next, owner))),
-                    }
-                };
-                if stays {
-                    stack.push((next, true));
-                } else {
-                    doomed.push(next);
-                }
+        for id in t.candidates.iter() {
+            // Another job's elements are never this run's to see (or delete).
+            if t.protected.contains(id) || !self.is_in_job(bim, id)? || self.kept_by_parent(bim, &t, id, 0)? {
+                continue;
             }
+            doomed.push(id);
         }
         Ok(doomed)
+    }
+
+    /// Whether `id` is a child tracked under its parent (aspect scope = parent) whose parent
+    /// stays: seen, vouched for, or itself such a child of a parent that stays. Children of an
+    /// untracked parent (or the job subject) are judged on their own.
+    fn kept_by_parent(&self, bim: &mut Briefcase, t: &Tracking, id: i64, depth: usize) -> Result<bool, SyncError> {
+        if depth >= MAX_CHILD_CHAIN {
+            return Ok(false);
+        }
+        let Some((Some(parent), _)) = bim.parent_and_model(id)? else { return Ok(false) };
+        if parent == self.job_subject || !t.tracked.contains(parent) {
+            return Ok(false);
+        }
+        if !bim.external_source_aspects_of(id)?.iter().any(|a| a.scope == parent) {
+            return Ok(false);
+        }
+        Ok(self.seen_elements.contains(parent)
+            || t.protected.contains(parent)
+            || self.kept_by_parent(bim, t, parent, depth + 1)?)
     }
 
     /// From each changed document's link, every element tracked in that scope, and recursively
     /// in the scope of those elements (seen or not); the unseen ones go, except children
     /// tracked under a parent that stays.
-    fn unseen_in_files(
-        &self,
-        bim: &Briefcase,
-        aspects: &[AspectProvenance],
-        changed_links: Vec<i64>,
-    ) -> Result<Vec<i64>, SyncError> {
-        let mut by_scope: HashMap<i64, Vec<i64>> = HashMap::new();
-        for a in aspects {
-            by_scope.entry(a.scope).or_default().push(a.element_id);
-        }
-        let mut visited: HashSet<i64> = HashSet::new();
-        let mut stays: HashSet<i64> = HashSet::new();
+    fn unseen_in_files(&self, bim: &mut Briefcase, changed_links: Vec<i64>) -> Result<Vec<i64>, SyncError> {
+        let mut visited = IdSet::default();
+        let mut stays = IdSet::default();
         let mut queue = changed_links;
         let mut doomed = Vec::new();
         while let Some(scope) = queue.pop() {
-            for &element in by_scope.get(&scope).into_iter().flatten() {
+            for element in bim.elements_tracked_in_scope(scope)? {
                 if !visited.insert(element) {
                     continue;
                 }
-                let child_of_scope = || -> Result<bool, SyncError> {
+                let child_of_scope = |bim: &mut Briefcase| -> Result<bool, SyncError> {
                     Ok(bim.parent_and_model(element)?.and_then(|(parent, _)| parent) == Some(scope))
                 };
-                if self.seen_elements.contains(&element) || (stays.contains(&scope) && child_of_scope()?) {
+                if self.seen_elements.contains(element) || (stays.contains(scope) && child_of_scope(bim)?) {
                     stays.insert(element);
                 } else {
                     doomed.push(element);
@@ -198,12 +198,7 @@ impl Synchronizer {
             if class == "BisCore:Subject" || class == "BisCore:DefinitionPartition" {
                 // The failed delete changed nothing: take what can go piece by piece, then the
                 // container itself if that emptied it.
-                let owned: Vec<i64> = bim
-                    .element_tree()?
-                    .into_iter()
-                    .filter(|r| r.id != id && (r.parent == Some(id) || (r.parent.is_none() && r.model == id)))
-                    .map(|r| r.id)
-                    .collect();
+                let owned = bim.owned_elements(id)?;
                 self.delete_unless_used(bim, owned)?;
                 match self.delete_tracked_subtree(bim, id) {
                     Ok(()) => {}

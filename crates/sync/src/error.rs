@@ -26,9 +26,6 @@ pub enum SyncError {
     /// The host failed (SQLite); the job fails.
     #[error("host failure: {0}")]
     HostFailure(String),
-    /// The job outgrew a budget of host memory (see `sync::budget`); the job fails.
-    #[error("over budget: {0}")]
-    OverBudget(String),
 }
 
 impl From<WriteError> for SyncError {
@@ -57,6 +54,6 @@ impl From<WriteError> for SyncError {
 impl SyncError {
     /// Whether the job must fail even if the connector handles the error: the host itself broke.
     pub fn is_host_failure(&self) -> bool {
-        matches!(self, SyncError::HostFailure(_) | SyncError::OverBudget(_))
+        matches!(self, SyncError::HostFailure(_))
     }
 }

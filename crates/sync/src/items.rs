@@ -2,8 +2,6 @@
 //! makes (partitions, models, categories, relationships), all checked against the job's scope.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-
 use serde_json::{json, Value};
 
 use super::{parse_id, ChangeResult, ItemState, SourceItem, SyncError, Synchronizer, DEFAULT_KIND, MAX_DETECTED_NEW};
@@ -79,53 +77,40 @@ impl Synchronizer {
         Ok(one.remove(0))
     }
 
-    /// Change detection for many items. Items sharing a scope and kind are looked up with one
-    /// query for all aspects of that scope and kind once there are enough of them.
+    /// Change detection for many items: one indexed lookup each (scope, kind, identifier), so
+    /// a call costs the same whatever the size of the job, and nothing of the job is held.
     pub fn detect_changes_batch(
         &mut self,
         bim: &mut Briefcase,
         items: &[SourceItem],
     ) -> Result<Vec<ChangeResult>, SyncError> {
-        const BULK: usize = 64;
         let resolved: Vec<Resolved> = items.iter().map(|i| self.resolve(bim, i)).collect::<Result<_, _>>()?;
-        let mut group_sizes: HashMap<(i64, &str), usize> = HashMap::new();
-        for r in &resolved {
-            *group_sizes.entry((r.scope, r.kind.as_str())).or_default() += 1;
-        }
-        let mut loaded: HashMap<(i64, String), HashMap<String, ExternalSourceAspectRow>> = HashMap::new();
-        for ((scope, kind), n) in group_sizes {
-            if n >= BULK {
-                let mut by_identifier = HashMap::new();
-                for row in bim.external_source_aspects_in_scope_preloaded(scope, kind)? {
-                    // Rows come in id order: the first aspect of an identifier wins, as in single lookups.
-                    by_identifier.entry(row.identifier.clone()).or_insert(row);
-                }
-                loaded.insert((scope, kind.to_owned()), by_identifier);
-            }
-        }
         let mut out = Vec::with_capacity(resolved.len());
-        for item in &resolved {
-            let aspect = match loaded.get(&(item.scope, item.kind.clone())) {
-                Some(map) => map.get(&item.id).cloned(),
-                None => bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next(),
-            };
-            let Some(aspect) = aspect else {
-                if self.detected_new_count < MAX_DETECTED_NEW {
-                    let by_scope = self.detected_new.entry(item.kind.clone()).or_default();
-                    if by_scope.entry(item.scope).or_default().insert(item.id.clone()) {
-                        self.detected_new_count += 1;
-                    }
-                }
+        for item in resolved {
+            let Some(aspect) = bim.find_external_source_aspects(item.scope, &item.kind, &item.id)?.into_iter().next()
+            else {
+                self.remember_new(item);
                 out.push(ChangeResult { state: ItemState::New, element_id: None });
                 continue;
             };
-            let state = Self::state_of(item, &aspect);
+            let state = Self::state_of(&item, &aspect);
             if self.seen_aspects.insert(aspect.id) && state == ItemState::Unchanged {
                 self.count_unchanged(bim, aspect.element_id)?;
             }
+            self.detected_elements.insert(aspect.element_id);
             out.push(ChangeResult { state, element_id: Some(aspect.element_id) });
         }
         Ok(out)
+    }
+
+    /// Remembers an item found untracked, up to [`MAX_DETECTED_NEW`] of them.
+    fn remember_new(&mut self, item: Resolved) {
+        if self.detected_new_count < MAX_DETECTED_NEW {
+            let by_scope = self.detected_new.entry(item.kind).or_default();
+            if by_scope.entry(item.scope).or_default().insert(item.id) {
+                self.detected_new_count += 1;
+            }
+        }
     }
 
     /// Writes the element of an item: insert when untracked, update in place when tracked and

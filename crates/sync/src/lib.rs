@@ -17,6 +17,7 @@ mod error;
 mod frame;
 #[cfg(test)]
 mod fuzz_tests;
+mod id_set;
 mod items;
 mod job_subject;
 mod scope;
@@ -31,6 +32,7 @@ mod views;
 
 use std::collections::{HashMap, HashSet};
 
+use id_set::IdSet;
 pub use error::SyncError;
 pub use frame::SourceFrame;
 pub use job_subject::JobIdentity;
@@ -38,7 +40,7 @@ pub use job_subject::JobIdentity;
 pub use stats::{Stats, Tally};
 pub use views::write_job_view;
 
-use itwin_imodel::id64;
+use itwin_imodel::{id64, Briefcase};
 
 /// What change detection found (the WIT `item-state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,12 +114,11 @@ pub enum DeletionMode {
     None,
 }
 
-/// The most elements a connector may mark seen in one job: the deletion step must remember each
-/// (about 20 bytes of host memory an id, so ~400 MB at the limit).
-pub const MAX_SEEN_ELEMENTS: usize = 20_000_000;
-/// The most items change detection remembers as new (sparing their write a second lookup);
-/// beyond it they are simply looked up again, so host memory stays bounded.
-const MAX_DETECTED_NEW: usize = 1_000_000;
+/// The most items change detection remembers as new between detecting and writing them (sparing
+/// the write a second lookup): a connector detects a chunk and writes it, so a few batches' worth
+/// is all that helps. Beyond it items are simply looked up again, so host memory stays bounded
+/// (an identifier of ~40 bytes each: ~4 MB at the limit).
+const MAX_DETECTED_NEW: usize = 100_000;
 
 /// The aspect kind of a document's RepositoryLink, as the framework writes it.
 pub const DOCUMENT_KIND: &str = "DocumentWithBeGuid";
@@ -144,8 +145,13 @@ pub struct Synchronizer {
     connector_name: String,
     connector_version: String,
     documents: HashMap<String, RecordedDocument>,
-    seen_elements: HashSet<i64>,
-    seen_aspects: HashSet<i64>,
+    /// Elements present in the source this run; deletion keeps them.
+    seen_elements: IdSet,
+    /// Aspects change detection found this run (each unchanged item is counted once).
+    seen_aspects: IdSet,
+    /// Elements change detection named to the connector this run: existing elements it may mark
+    /// seen without a lookup.
+    detected_elements: IdSet,
     /// (scope, kind, identifier) of items change detection found untracked this run, so that
     /// writing them needs no second lookup. Only aspects the synchronizer writes itself can
     /// make such a key tracked, and it takes the key out when it does.
@@ -153,8 +159,6 @@ pub struct Synchronizer {
     detected_new: HashMap<String, HashMap<i64, HashSet<String>>>,
     /// How many identifiers `detected_new` holds (at most [`MAX_DETECTED_NEW`]).
     detected_new_count: usize,
-    /// [`MAX_SEEN_ELEMENTS`], smaller in tests.
-    seen_budget: usize,
     /// Which tree elements belong to (see `scope`).
     scope: scope::ScopeCache,
     /// How the connector's coordinates become the iModel's (units, global origin).
@@ -173,11 +177,11 @@ impl Synchronizer {
             connector_name: connector_name.to_owned(),
             connector_version: connector_version.to_owned(),
             documents: HashMap::new(),
-            seen_elements: HashSet::new(),
-            seen_aspects: HashSet::new(),
+            seen_elements: IdSet::default(),
+            seen_aspects: IdSet::default(),
+            detected_elements: IdSet::default(),
             detected_new: HashMap::new(),
             detected_new_count: 0,
-            seen_budget: MAX_SEEN_ELEMENTS,
             scope: scope::ScopeCache::default(),
             frame: SourceFrame::default(),
             spatial_models: HashMap::new(),
@@ -205,19 +209,19 @@ impl Synchronizer {
         }
     }
 
-    /// [`Synchronizer::on_element_seen`] for the connector's own requests, which are bounded:
-    /// more than [`MAX_SEEN_ELEMENTS`] fails the job rather than the host.
+    /// [`Synchronizer::on_element_seen`] for the connector's own requests. Only elements that
+    /// exist are remembered (marking anything else changes nothing), so the seen set is bounded
+    /// by the iModel, whatever ids a connector sends.
     ///
     /// # Errors
-    /// [`SyncError::OverBudget`] past the limit.
-    pub fn mark_seen(&mut self, id: i64) -> Result<(), SyncError> {
-        if self.seen_elements.len() >= self.seen_budget && !self.seen_elements.contains(&id) {
-            return Err(SyncError::OverBudget(format!(
-                "more than {} elements marked seen in one job",
-                self.seen_budget
-            )));
+    /// SQLite failures of the existence check.
+    pub fn mark_seen(&mut self, bim: &mut Briefcase, id: i64) -> Result<(), SyncError> {
+        if self.seen_elements.contains(id) {
+            return Ok(());
         }
-        self.on_element_seen(id);
+        if self.detected_elements.contains(id) || bim.element_class_name(id)?.is_some() {
+            self.on_element_seen(id);
+        }
         Ok(())
     }
 

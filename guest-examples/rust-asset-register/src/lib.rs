@@ -19,7 +19,7 @@ use itwin::connector::types::{
     ChangeResult, CodeScope, ConnectorInfo, DeletionMode, DocumentRecord, ItemState, LogLevel, SourceDocument,
     SourceItem, SyncError,
 };
-use register::{checksum_of, tbgr_color, Asset, Category, Group, Header, Register};
+use register::{checksum_of, tbgr_color, Asset, Category, Group, Header, ItemSink};
 use serde_json::{json, Value};
 
 wit_bindgen::generate!({ world: "connector-world", path: "../../wit" });
@@ -37,8 +37,10 @@ const GROUPS: &str = "Groups";
 /// calls it from one thread, so a thread-local is the whole state.
 struct Session {
     header: Header,
-    /// The parsed register; `None` when the document is unchanged (nothing to write).
-    register: Option<Register>,
+    /// The register's path in the sandbox; it is read as a stream in `update-existing-data`.
+    source: String,
+    /// Whether the document changed (or is new): an unchanged register is not read at all.
+    changed: bool,
     document: DocumentRecord,
     /// Category `id` → element id, filled by `import-definitions` for `update-existing-data`.
     categories: HashMap<String, String>,
@@ -75,23 +77,11 @@ impl Guest for AssetRegister {
             url: Some(format!("file://{source}")),
         })
         .context(format_args!("register {}", header.register_id))?;
-        let register = match document.state {
-            ItemState::Unchanged => None,
-            _ => {
-                let bytes = std::fs::read(&source).map_err(|e| format!("cannot read {source}: {e}"))?;
-                Some(Register::parse(&bytes).map_err(|e| format!("{source}: {e}"))?)
-            }
-        };
-        let contents = match &register {
-            Some(r) => {
-                format!("{} categories, {} assets, {} groups", r.categories.len(), r.assets.len(), r.groups.len())
-            }
-            None => "not read".into(),
-        };
+        let changed = document.state != ItemState::Unchanged;
         log(
             LogLevel::Info,
             format!(
-                "register {} ({}) revision {}: {contents}; document {} (external source {})",
+                "register {} ({}) revision {}: document {} (external source {})",
                 header.register_id,
                 header.name,
                 header.revision,
@@ -99,7 +89,7 @@ impl Guest for AssetRegister {
                 document.external_source,
             ),
         );
-        let session = Session { header, register, document, categories: HashMap::new() };
+        let session = Session { header, source, changed, document, categories: HashMap::new() };
         SESSION.set(Some(session));
         Ok(())
     }
@@ -135,20 +125,18 @@ impl Guest for AssetRegister {
 
     fn import_definitions() -> Result<(), String> {
         with_session(|session| {
-            let Some(register) = changed_register(session) else {
+            if !is_changed(session) {
                 return Ok(());
-            };
+            }
+            let categories = register::read_categories(&session.source).map_err(|e| format!("{}: {e}", session.source))?;
             let definitions = job_model(DEFINITIONS)?;
-            let total = register.categories.len();
             let mut counts = Counts::default();
-            let mut ids = HashMap::new();
-            for (done, category) in register.categories.iter().enumerate() {
+            for (done, category) in categories.iter().enumerate() {
                 let (id, state) = sync_category(category, &definitions)?;
                 counts.add(state);
-                ids.insert(category.id.clone(), id);
-                progress(done + 1, total);
+                session.categories.insert(category.id.clone(), id);
+                progress(done + 1, categories.len());
             }
-            session.categories = ids;
             log(LogLevel::Info, format!("categories: {counts}"));
             Ok(())
         })
@@ -156,22 +144,19 @@ impl Guest for AssetRegister {
 
     fn update_existing_data() -> Result<(), String> {
         with_session(|session| {
-            let Some(register) = changed_register(session) else {
+            if !is_changed(session) {
                 return Ok(());
-            };
-            let physical = job_model(ASSETS)?;
-            let groups = job_model(GROUPS)?;
-            let assets = register.assets.len();
-            let total = assets + register.groups.len();
-            let elements = sync_assets(register, &session.categories, &physical)?;
-            progress(assets, total);
-            let mut counts = Counts::default();
-            for (done, group) in register.groups.iter().enumerate() {
-                counts.add(sync_group(group, &groups, &elements)?);
-                progress(assets + done + 1, total);
             }
-            log(LogLevel::Info, format!("groups: {counts}"));
-            Ok(())
+            let size = std::fs::metadata(&session.source).map(|m| m.len()).unwrap_or(0);
+            let mut assets = AssetSync {
+                categories: &session.categories,
+                physical: job_model(ASSETS)?,
+                groups: job_model(GROUPS)?,
+                size,
+                done: 0,
+                counts: Counts::default(),
+            };
+            register::stream_items(&session.source, BATCH, &mut assets).map_err(|e| format!("{}: {e}", session.source))
         })
     }
 
@@ -181,13 +166,13 @@ impl Guest for AssetRegister {
     }
 }
 
-/// The register to write, or `None` when it is unchanged (same revision, or same bytes): the
-/// host keeps the elements of an unchanged document, so they need not be marked seen one by one.
-fn changed_register(session: &Session) -> Option<&Register> {
-    if session.register.is_none() {
+/// Whether the register has to be read: the host keeps the elements of an unchanged document,
+/// so they need not be marked seen one by one.
+fn is_changed(session: &Session) -> bool {
+    if !session.changed {
         log(LogLevel::Info, format!("register {} is unchanged: nothing to do", session.header.register_id));
     }
-    session.register.as_ref()
+    session.changed
 }
 
 /// Inserts a partition under the job subject and its model; returns the partition's id.
@@ -235,19 +220,25 @@ fn set_subcategory_color(category: &str, color: &str) -> Result<(), SyncError> {
     sync::update_element(&json!({ "id": sub_category, "classFullName": class, "appearance": appearance }).to_string())
 }
 
-/// The host's limit of items per batch call (`detect-changes-batch`, `update-imodel-batch`).
-const BATCH: usize = 10_000;
+/// Assets per batch call: the host takes at most 10,000 items and 64 MiB a call
+/// (`detect-changes-batch`, `update-imodel-batch`); 2,000 assets with their parts stay far below
+/// both, and the guest holds no more than one chunk of the register at a time.
+const BATCH: usize = 2_000;
 
-/// Writes the assets that are new or changed in batches and marks the others seen; returns
-/// asset id → element id for the groups.
-fn sync_assets(
-    register: &Register,
-    categories: &HashMap<String, String>,
-    physical: &str,
-) -> Result<HashMap<String, String>, String> {
-    let mut elements = HashMap::new();
-    let mut counts = Counts::default();
-    for assets in register.assets.chunks(BATCH) {
+/// Writes the register's assets a chunk at a time as they are read, then its groups.
+struct AssetSync<'a> {
+    categories: &'a HashMap<String, String>,
+    physical: String,
+    groups: String,
+    /// The file's size, to estimate how many assets it holds from how far the reading got.
+    size: u64,
+    done: usize,
+    counts: Counts,
+}
+
+impl ItemSink for AssetSync<'_> {
+    /// Detects the chunk's changes, marks the unchanged seen and writes the others.
+    fn assets(&mut self, assets: &[Asset], read: u64) -> Result<(), String> {
         let items: Vec<SourceItem> = assets.iter().map(asset_item).collect();
         let changes = sync::detect_changes_batch(&items).context("assets")?;
         if changes.len() != items.len() {
@@ -257,36 +248,44 @@ fn sync_assets(
         let mut writes = Vec::new();
         let mut written = Vec::new();
         for ((asset, item), change) in assets.iter().zip(items).zip(changes) {
-            counts.add(change.state);
+            self.counts.add(change.state);
             if change.state == ItemState::Unchanged {
-                let id = tracked_element(change, &format!("asset {}", asset.tag))?;
-                elements.insert(asset.id.clone(), id.clone());
-                seen.push(id);
+                seen.push(tracked_element(change, &format!("asset {}", asset.tag))?);
             } else {
-                let category = categories
+                let category = self
+                    .categories
                     .get(&asset.category)
-                    .ok_or_else(|| format!("asset {}: category {} was not imported", asset.tag, asset.category))?;
-                writes.push((item, props::asset(asset, physical, category)));
+                    .ok_or_else(|| format!("asset {}: unknown category {:?}", asset.tag, asset.category))?;
+                writes.push((item, props::asset(asset, &self.physical, category)));
                 written.push(asset);
             }
         }
         sync::on_elements_seen(&seen);
-        let results = sync::update_imodel_batch(&writes);
-        let mut errors = Vec::new();
-        for (asset, result) in written.into_iter().zip(results) {
-            match result {
-                Ok(id) => {
-                    elements.insert(asset.id.clone(), id);
-                }
-                Err(e) => errors.push(format!("asset {}: {}", asset.tag, describe(&e))),
-            }
-        }
+        let errors: Vec<String> = written
+            .into_iter()
+            .zip(sync::update_imodel_batch(&writes))
+            .filter_map(|(asset, result)| result.err().map(|e| format!("asset {}: {}", asset.tag, describe(&e))))
+            .collect();
         if !errors.is_empty() {
             return Err(errors.join("; "));
         }
+        self.done += assets.len();
+        // The total is estimated from the share of the file read so far, for the host's ETA.
+        let estimate = (self.done as f64 * self.size as f64 / read.max(1) as f64) as usize;
+        progress(self.done, estimate.max(self.done + 1));
+        Ok(())
     }
-    log(LogLevel::Info, format!("assets: {counts}"));
-    Ok(elements)
+
+    fn groups(&mut self, groups: Vec<Group>) -> Result<(), String> {
+        progress(self.done, self.done);
+        log(LogLevel::Info, format!("assets: {}", self.counts));
+        let mut counts = Counts::default();
+        for group in &groups {
+            counts.add(sync_group(group, &self.groups)?);
+        }
+        log(LogLevel::Info, format!("groups: {counts}"));
+        Ok(())
+    }
 }
 
 fn asset_item(asset: &Asset) -> SourceItem {
@@ -295,7 +294,8 @@ fn asset_item(asset: &Asset) -> SourceItem {
 
 /// Writes a group and its membership if it is new or changed: the group is updated in place
 /// (it keeps its id) and its ElementGroupsMembers rows are reconciled with the member list.
-fn sync_group(group: &Group, group_model: &str, elements: &HashMap<String, String>) -> Result<ItemState, String> {
+/// Members are found through change detection: the element tracking each asset.
+fn sync_group(group: &Group, group_model: &str) -> Result<ItemState, String> {
     let what = format!("group {}", group.id);
     let item = source_item(format!("group:{}", group.id), "Group", None, checksum_of(group));
     let change = sync::detect_changes(&item).context(&what)?;
@@ -304,22 +304,38 @@ fn sync_group(group: &Group, group_model: &str, elements: &HashMap<String, Strin
         sync::on_element_seen(&tracked_element(change, &what)?);
         return Ok(state);
     }
+    let wanted = member_elements(group)?;
     let id = sync::update_imodel(&item, &props::group(group, group_model).to_string()).context(&what)?;
-    // Members were checked against the assets when the register was parsed.
-    let wanted: Vec<&String> = group.members.iter().map(|m| &elements[m]).collect();
     let existing = sync::find_relationships(MEMBERS, &id).context(&what)?;
     for (relationship, target) in &existing {
-        if !wanted.contains(&target) {
+        if !wanted.contains(target) {
             sync::delete_relationship(MEMBERS, relationship).context(&what)?;
         }
     }
     for (priority, (member, target)) in group.members.iter().zip(&wanted).enumerate() {
-        if !existing.iter().any(|(_, t)| t == *target) {
+        if !existing.iter().any(|(_, t)| t == target) {
             sync::insert_relationship(&props::group_member(&id, target, priority).to_string())
                 .context(format_args!("{what}: member {member}"))?;
         }
     }
     Ok(state)
+}
+
+/// The elements of a group's members, in order: each must be an asset of the register.
+fn member_elements(group: &Group) -> Result<Vec<String>, String> {
+    let mut elements = Vec::with_capacity(group.members.len());
+    for members in group.members.chunks(BATCH) {
+        // No version or checksum: only the tracking element is wanted, nothing is judged.
+        let items: Vec<SourceItem> = members
+            .iter()
+            .map(|m| SourceItem { id: m.clone(), kind: Some("Asset".into()), scope: None, version: None, checksum: None })
+            .collect();
+        let found = sync::detect_changes_batch(&items).context(format_args!("group {}", group.id))?;
+        for (member, change) in members.iter().zip(found) {
+            elements.push(change.element_id.ok_or_else(|| format!("group {}: unknown member {member:?}", group.id))?);
+        }
+    }
+    Ok(elements)
 }
 
 /// The relationship between a group and its members.

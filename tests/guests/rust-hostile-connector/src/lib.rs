@@ -20,7 +20,7 @@ wit_bindgen::generate!({
 use exports::itwin::connector::connector::Guest;
 use itwin::connector::host::{self, LogLevel};
 use itwin::connector::synchronizer as sync;
-use itwin::connector::types::{CodeScope, ConnectorInfo, DeletionMode, SourceDocument, SyncError};
+use itwin::connector::types::{CodeScope, ConnectorInfo, DeletionMode, SourceDocument, SourceItem, SyncError};
 
 const DEFAULT_NAME: &str = "Hostile";
 const PARTITION: &str = "Hostile";
@@ -36,7 +36,7 @@ const DICTIONARY_MODEL: &str = "0x10";
 const JOB_SUBJECT_ATTACKS: [&str; 3] = ["adopt-subject", "adopt-subject-same-name", "root-subject"];
 
 /// Attacks made in `update-existing-data`, after the connector has written a few elements of its own.
-const DATA_ATTACKS: [&str; 19] = [
+const DATA_ATTACKS: [&str; 21] = [
     "squat-future-subject",
     "reparent-out",
     "case-keys",
@@ -56,6 +56,8 @@ const DATA_ATTACKS: [&str; 19] = [
     "escape-output",
     "chatty",
     "big-label",
+    "big-batch",
+    "huge-label",
 ];
 
 /// Made in `update-existing-data` too, but listed apart: it changes the run's source units.
@@ -386,11 +388,34 @@ fn data_attack(source: &Source) -> Result<(), String> {
             let id = insert_own(&own, "written after 3 MiB of stdout")?;
             report(attack, &format!("allowed (printed 3 MiB, then inserted {id})"));
         }
-        "big-label" => {
-            let label = "x".repeat(120 << 20);
+        "big-label" | "huge-label" => {
+            // 40 MiB: over the props limit, refused; 120 MiB: over what a call may carry at all.
+            let label = "x".repeat(if attack == "big-label" { 40 << 20 } else { 120 << 20 });
             let props = physical_object(&own, &label).to_string();
             drop(label);
             report_call(attack, &sync::insert_element(&props), |id| format!("inserted {id}"));
+        }
+        "big-batch" => {
+            // Five items of 15 MiB each: every one under the props limit, 75 MiB together.
+            let label = "x".repeat(15 << 20);
+            let props = physical_object(&own, &label).to_string();
+            drop(label);
+            let items: Vec<(SourceItem, String)> = (0..5)
+                .map(|i| {
+                    let item = SourceItem {
+                        id: format!("big-{i}"),
+                        kind: None,
+                        scope: None,
+                        version: Some("1".into()),
+                        checksum: None,
+                    };
+                    (item, props.clone())
+                })
+                .collect();
+            drop(props);
+            let results = sync::update_imodel_batch(&items);
+            let first = results.into_iter().next().unwrap_or(Ok(String::new()));
+            report_call(attack, &first, |id| format!("inserted {id}"));
         }
         other => unreachable!("{other} is not a data attack"),
     }
