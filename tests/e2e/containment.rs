@@ -347,7 +347,11 @@ const TESTED_ELSEWHERE: &[(&str, &str, &str)] = &[
     ("eight linear memories under one limit", "crates/runtime/src/limiter.rs", "eight_memories_share_one_budget"),
     ("growing tables", "crates/runtime/src/limiter.rs", "tables_count_against_the_same_budget"),
     ("props over the size limit", "crates/runtime/src/state.rs", "props_over_the_limit_are_invalid_props_not_a_trap"),
-    ("batches over the length or size limit", "crates/runtime/src/state.rs", "long_or_large_batches_are_refused_with_a_reason"),
+    (
+        "batches over the length or size limit",
+        "crates/runtime/src/state.rs",
+        "long_or_large_batches_are_refused_with_a_reason",
+    ),
     (
         "marking scattered ids of no element seen (host memory)",
         "crates/sync/src/scope_tests.rs",

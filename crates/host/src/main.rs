@@ -347,8 +347,10 @@ impl ConsoleObserver {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{prefix:>22} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}")
-                    .expect("valid template"),
+                indicatif::ProgressStyle::with_template(
+                    "{prefix:>22} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+                )
+                .expect("valid template"),
             );
             bar
         });

@@ -92,6 +92,8 @@ pub struct Briefcase {
     aspect_queries: Option<aspects::AspectQueries>,
     /// `DELETE` statements for the link tables, removing rows that end at an element.
     link_tables: Option<Vec<String>>,
+    /// Made by [`Briefcase::create_private`]: journal in memory until closed.
+    private: bool,
 }
 
 impl Briefcase {
@@ -104,6 +106,21 @@ impl Briefcase {
             let _ = std::fs::remove_file(path);
             OpenError::Sqlite { path: path.to_owned(), source }
         })?;
+        Ok(briefcase)
+    }
+
+    /// [`Briefcase::create`] for a file nobody sees until it is complete: one written aside and
+    /// renamed into place by the caller, who discards it if anything fails. Its rollback journal
+    /// is kept in memory until [`Briefcase::close`] puts the file back in WAL mode: a new file's
+    /// pages did not exist before the transaction, so there is almost nothing to journal, and
+    /// each page is written to the file once instead of to the WAL and then again by the
+    /// checkpoint. A process killed meanwhile leaves a broken file — which is why it must be
+    /// the caller's private one.
+    pub fn create_private(path: &Path, root: &RootSubject) -> Result<Self, OpenError> {
+        let mut briefcase = Self::create(path, root)?;
+        let sqlite = |source| OpenError::Sqlite { path: path.to_owned(), source };
+        briefcase.conn.query_row("PRAGMA journal_mode = MEMORY", [], |_| Ok(())).map_err(sqlite)?;
+        briefcase.private = true;
         Ok(briefcase)
     }
 
@@ -151,6 +168,7 @@ impl Briefcase {
             txn: None,
             aspect_queries: None,
             link_tables: None,
+            private: false,
         })
     }
 
@@ -170,6 +188,10 @@ impl Briefcase {
     pub fn close(mut self) -> Result<(), WriteError> {
         if self.txn.is_some() {
             self.rollback()?;
+        }
+        if self.private {
+            // Back to the WAL mode iTwin.js files are in (the seed's); nothing to checkpoint.
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         }
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn.close().map_err(|(_, e)| WriteError::Sqlite(e))

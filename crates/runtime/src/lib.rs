@@ -67,7 +67,10 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 pub use bindings::{ConnectorInfo, LogLevel};
 pub(crate) use bindings::{ConnectorWorld, DeletionMode};
 pub use cache::{ComponentCache, Origin};
-pub use caps::{MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+pub use caps::{
+    MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
+    MAX_READ_SOURCE,
+};
 pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
 pub use job::Limits;
 pub(crate) use output::Console;

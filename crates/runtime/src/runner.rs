@@ -254,7 +254,8 @@ fn open_briefcase(args: &JobArgs, target: &Target) -> Result<Briefcase> {
     let opened = (|| -> Result<Briefcase> {
         let mut bim = match args.db_type {
             DbType::Standalone if target.aside.is_none() => Briefcase::open(target.path())?,
-            DbType::Snapshot | DbType::Standalone => Briefcase::create(target.path(), &root)?,
+            // Written aside: nobody sees it before it is complete, and a failure discards it.
+            DbType::Snapshot | DbType::Standalone => Briefcase::create_private(target.path(), &root)?,
         };
         bim.begin()?;
         Ok(bim)

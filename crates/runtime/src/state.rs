@@ -166,22 +166,9 @@ impl GuestState {
         self.progress = None;
     }
 
-    /// Why the job stopped at its deadline, with how far it got and, when the connector reports
-    /// its progress, how long the whole job would take at this pace: the `--timeout` to give.
+    /// Why the job stopped at its deadline (see [`deadline_message`]).
     pub fn deadline_message(&self, deadline: std::time::Duration) -> String {
-        let reached = format!("deadline of {} s reached (--timeout)", deadline.as_secs());
-        match self.progress {
-            Some((done, Some(total))) if done > 0 && done < total => {
-                let needed = self.started.elapsed().as_secs_f64() * total as f64 / done as f64;
-                // A fifth more than the pace says, rounded up to a minute.
-                let suggested = ((needed * 1.2 / 60.0).ceil() as u64).max(1) * 60;
-                format!(
-                    "{reached} in {} at {done} of {total} items; at this pace the job needs about {:.0} s (--timeout {suggested})",
-                    self.phase, needed
-                )
-            }
-            _ => reached,
-        }
+        deadline_message(deadline, self.started.elapsed(), self.progress)
     }
 
     pub fn started(&self) -> Instant {
@@ -248,6 +235,26 @@ impl GuestState {
             Err(e) if e.is_host_failure() => Err(self.stop(HostStop::Host(e.to_string()))),
             Err(e) => Ok(Err(to_wit_error(e))),
         }
+    }
+}
+
+/// Why a job stopped at its deadline, with how far it got and, when the connector reported its
+/// progress (`done` of `total`), how long the whole job would take at this pace: the
+/// `--timeout` to give it.
+fn deadline_message(
+    deadline: std::time::Duration,
+    elapsed: std::time::Duration,
+    progress: Option<(u64, Option<u64>)>,
+) -> String {
+    let reached = format!("deadline of {} s reached (--timeout)", deadline.as_secs());
+    match progress {
+        Some((done, Some(total))) if done > 0 && done < total => {
+            let needed = elapsed.as_secs_f64() * total as f64 / done as f64;
+            // A fifth more than the pace says, rounded up to a minute.
+            let suggested = ((needed * 1.2 / 60.0).ceil() as u64).max(1) * 60;
+            format!("{reached} at {done} of {total} items; at this pace the job needs about {needed:.0} s (--timeout {suggested})")
+        }
+        _ => reached,
     }
 }
 
@@ -571,12 +578,28 @@ mod tests {
     }
 
     #[test]
+    fn a_deadline_names_the_timeout_the_job_needs_at_its_pace() {
+        let (deadline, elapsed) = (std::time::Duration::from_secs(600), std::time::Duration::from_secs(600));
+        assert_eq!(
+            deadline_message(deadline, elapsed, Some((400_000, Some(1_000_000)))),
+            "deadline of 600 s reached (--timeout) at 400000 of 1000000 items; at this pace the job needs about 1500 s (--timeout 1800)"
+        );
+        // Without a total (or before any progress) there is no pace to go by.
+        for progress in [None, Some((5, None)), Some((0, Some(10)))] {
+            assert_eq!(deadline_message(deadline, elapsed, progress), "deadline of 600 s reached (--timeout)");
+        }
+    }
+
+    #[test]
     fn long_or_large_batches_are_refused_with_a_reason() {
         let refusal = |len, bytes| match check_batch("update-imodel-batch", len, bytes).map_err(to_wit_error) {
             Err(SyncError::InvalidProps(m)) => m,
             other => panic!("{other:?}"),
         };
-        assert_eq!(refusal(MAX_BATCH_ITEMS + 1, 0), "update-imodel-batch of 10001 items: over the limit of 10000 per call");
+        assert_eq!(
+            refusal(MAX_BATCH_ITEMS + 1, 0),
+            "update-imodel-batch of 10001 items: over the limit of 10000 per call"
+        );
         assert_eq!(
             refusal(10, MAX_BATCH_BYTES + 1),
             "update-imodel-batch of 64 MiB: over the limit of 64 MiB per call (send fewer items a call)"

@@ -76,7 +76,11 @@ impl Synchronizer {
     }
 
     fn vouchers(&self) -> Vouchers {
-        let mut v = Vouchers { unchanged_sources: HashSet::new(), unchanged_links: HashSet::new(), other_links: HashSet::new() };
+        let mut v = Vouchers {
+            unchanged_sources: HashSet::new(),
+            unchanged_links: HashSet::new(),
+            other_links: HashSet::new(),
+        };
         for d in self.documents() {
             if d.state == ItemState::Unchanged {
                 v.unchanged_sources.insert(d.external_source);

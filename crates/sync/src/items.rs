@@ -1,8 +1,8 @@
 //! Change detection and element writes for source items, and the untracked writes a connector
 //! makes (partitions, models, categories, relationships), all checked against the job's scope.
 
-use std::borrow::Cow;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 use super::{parse_id, ChangeResult, ItemState, SourceItem, SyncError, Synchronizer, DEFAULT_KIND, MAX_DETECTED_NEW};
 use itwin_imodel::id64::{self, format as hex};

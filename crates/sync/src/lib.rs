@@ -32,9 +32,9 @@ mod views;
 
 use std::collections::{HashMap, HashSet};
 
-use id_set::IdSet;
 pub use error::SyncError;
 pub use frame::SourceFrame;
+use id_set::IdSet;
 pub use job_subject::JobIdentity;
 
 pub use stats::{Stats, Tally};

@@ -128,7 +128,8 @@ impl Guest for AssetRegister {
             if !is_changed(session) {
                 return Ok(());
             }
-            let categories = register::read_categories(&session.source).map_err(|e| format!("{}: {e}", session.source))?;
+            let categories =
+                register::read_categories(&session.source).map_err(|e| format!("{}: {e}", session.source))?;
             let definitions = job_model(DEFINITIONS)?;
             let mut counts = Counts::default();
             for (done, category) in categories.iter().enumerate() {
@@ -328,7 +329,13 @@ fn member_elements(group: &Group) -> Result<Vec<String>, String> {
         // No version or checksum: only the tracking element is wanted, nothing is judged.
         let items: Vec<SourceItem> = members
             .iter()
-            .map(|m| SourceItem { id: m.clone(), kind: Some("Asset".into()), scope: None, version: None, checksum: None })
+            .map(|m| SourceItem {
+                id: m.clone(),
+                kind: Some("Asset".into()),
+                scope: None,
+                version: None,
+                checksum: None,
+            })
             .collect();
         let found = sync::detect_changes_batch(&items).context(format_args!("group {}", group.id))?;
         for (member, change) in members.iter().zip(found) {

@@ -6,8 +6,8 @@
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs::File;
-use std::rc::Rc;
 use std::io::{BufReader, Read};
+use std::rc::Rc;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -452,7 +452,9 @@ mod tests {
     #[test]
     fn assets_arrive_in_chunks_and_groups_after_them() {
         let asset = |id: &str| {
-            format!(r#"{{"id": "{id}", "tag": "T-{id}", "name": "n", "category": "c", "version": 1, "position": [0, 0, 0], "size": [1, 1, 1]}}"#)
+            format!(
+                r#"{{"id": "{id}", "tag": "T-{id}", "name": "n", "category": "c", "version": 1, "position": [0, 0, 0], "size": [1, 1, 1]}}"#
+            )
         };
         let assets: Vec<String> = ["a", "b", "c", "d", "e"].iter().map(|id| asset(id)).collect();
         let text = format!(

@@ -29,6 +29,24 @@ fn itwinjs_opens_reads_and_keeps_editing_what_we_wrote() {
 }
 
 #[test]
+fn a_private_file_journals_in_memory_and_closes_in_wal_mode_for_itwinjs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.bim");
+    let mut bim = Briefcase::create_private(&path, &RootSubject::named("Written aside")).unwrap();
+    let mode: String = bim.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "memory");
+    let f: Fixture = fixture::write(&mut bim).unwrap();
+    // No WAL was written on the way.
+    assert!(!dir.path().join("private.bim-wal").exists());
+    bim.close().unwrap();
+    // The file is in WAL mode again, as the seed and every iTwin.js briefcase are.
+    let header = std::fs::read(&path).unwrap();
+    assert_eq!((header[18], header[19]), (2, 2), "write/read versions of a WAL database");
+    let report = compat::check_with_itwinjs(&path, &f.expected);
+    assert!(report.contains("0 failed"), "{report}");
+}
+
+#[test]
 fn our_read_back_agrees_with_itwinjs_get_element_props() {
     let dir = tempfile::tempdir().unwrap();
     let (mut bim, path) = new_briefcase(dir.path(), "readback.bim");
