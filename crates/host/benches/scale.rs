@@ -218,8 +218,8 @@ fn anchor(compat: &Path, source: &Path, bim: &Path) -> (Measured, Counts) {
     let (measured, stdout, stderr) = measure(command);
     let line: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|e| panic!("framework-anchor.js printed no result ({e}):\n{stdout}\n{stderr}"));
-    let assets = &line["assets"];
-    let count = |key: &str| assets[key].as_u64().unwrap_or(0);
+    let physical = &line["physicalObjects"];
+    let count = |key: &str| physical[key].as_u64().unwrap_or(0);
     (measured, Counts { inserted: count("inserted"), updated: count("updated"), deleted: count("deleted") })
 }
 
