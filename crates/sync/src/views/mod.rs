@@ -60,8 +60,13 @@ pub fn write_job_view(bim: &mut Briefcase, sync: &mut Synchronizer, job_subject:
     let job = sync.job_subject();
     let name = &view_name(job_subject);
     let partition = find_partition(bim, job)?;
-    let written = sync.stats().total();
-    if written.inserted + written.updated + written.deleted == 0 {
+    // Documents (RepositoryLink, ExternalSource) live in the repository model, in no view: a
+    // re-run that only recorded a new revision of its source leaves the view as it was.
+    let written: usize = (sync.stats().by_class.iter())
+        .filter(|(class, _)| !matches!(class.as_str(), "BisCore:RepositoryLink" | "BisCore:ExternalSource"))
+        .map(|(_, t)| t.inserted + t.updated + t.deleted)
+        .sum();
+    if written == 0 {
         // Measuring the job's models takes a pass over all its elements: skip it when they
         // cannot have changed.
         if let Some(view) = existing_view(bim, partition, name)? {
