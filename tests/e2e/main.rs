@@ -3,10 +3,13 @@
 //! official iTwin.js backend (tests/compat) judges every file they write. One test binary, so
 //! wasmtime's dependents link once.
 
+mod cache;
 mod cli;
 mod connector;
 mod containment;
 mod crash;
+mod lang_python;
+mod lang_ts;
 mod readme;
 mod run;
 mod spatial;

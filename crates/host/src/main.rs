@@ -49,6 +49,24 @@ enum Command {
     Inspect {
         /// The connector component (.wasm).
         connector: PathBuf,
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
+    /// Compile connectors ahead of time into the cache, so their first run loads at once.
+    Compile {
+        /// The connector components (.wasm).
+        #[arg(required = true)]
+        connectors: Vec<PathBuf>,
+        /// Address space the compiler process may use, in MiB [default: 2048].
+        #[arg(long, value_name = "MIB")]
+        compile_memory_limit: Option<u64>,
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
+    /// List or clear the compiled-component cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
     },
     /// Create a new, empty iModel from the embedded seed.
     New {
@@ -85,7 +103,7 @@ enum Command {
     },
     /// Internal: compiles a component read from stdin into OUT (the bounded compiler child).
     #[command(name = "__compile", hide = true)]
-    Compile {
+    CompileChild {
         /// Where the compiled component goes.
         out: PathBuf,
         /// Count fuel (the parent's runtime does).
@@ -99,7 +117,7 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Command::Compile { out, fuel, no_epoch } = &cli.command {
+    if let Command::CompileChild { out, fuel, no_epoch } = &cli.command {
         return compile_child(out, Metering { fuel: *fuel, epoch: !*no_epoch });
     }
     match run(cli) {
@@ -151,9 +169,6 @@ struct RunArgs {
     /// Address space the compiler process may use, in MiB [default: 2048].
     #[arg(long, value_name = "MIB")]
     compile_memory_limit: Option<u64>,
-    /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
     /// The channel the job's elements go in (a ChannelRootAspect on its job subject, so iTwin.js
     /// apps with channel control edit them only when they allow it) [default: the connector's name].
     #[arg(long, value_name = "KEY")]
@@ -162,9 +177,8 @@ struct RunArgs {
     /// framework does by default.
     #[arg(long, conflicts_with = "channel_key")]
     shared_channel: bool,
-    /// Do not cache compiled components.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Print the connector's debug messages too.
     #[arg(long, short)]
     verbose: bool,
@@ -173,7 +187,7 @@ struct RunArgs {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_connector(args)?,
-        Command::Inspect { connector } => inspect(&connector)?,
+        Command::Inspect { connector, cache } => inspect(&connector, &cache)?,
         Command::New { file, name, description } => {
             let name = name.unwrap_or_else(|| default_name(&file));
             Briefcase::create(&file, &RootSubject { name: name.clone(), description })?.close()?;
@@ -190,13 +204,142 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&props)?);
         }
         Command::Info { file } => info(&file)?,
-        Command::Compile { .. } => unreachable!("handled in main"),
+        Command::CompileChild { .. } => unreachable!("handled in main"),
+        Command::Compile { connectors, compile_memory_limit, cache } => {
+            compile_ahead(&connectors, compile_memory_limit, &cache)?
+        }
+        Command::Cache { action } => manage_cache(action)?,
     }
     Ok(())
 }
 
-fn cache(dir: Option<PathBuf>, off: bool) -> ComponentCache {
-    ComponentCache::new(if off { None } else { dir.or_else(ComponentCache::default_dir) })
+/// Where compiled components are kept (`run`, `inspect`, `compile`).
+#[derive(Args)]
+struct CacheArgs {
+    /// Compiled-component cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Most the cache keeps, in MiB; the least recently used components go first
+    /// [default: $ITWIN_HOST_CACHE_SIZE or 1024].
+    #[arg(long, value_name = "MIB")]
+    cache_size: Option<u64>,
+    /// Do not cache compiled components.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// The cached components, least recently used first, with their size and source file.
+    List {
+        /// The cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Remove every cached component (they compile again on their next run).
+    Clear {
+        /// The cache folder [default: $ITWIN_HOST_CACHE or ~/.cache/itwin-host].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+impl CacheArgs {
+    fn cache(&self) -> Result<ComponentCache> {
+        let dir = if self.no_cache { None } else { self.cache_dir.clone().or_else(ComponentCache::default_dir) };
+        let size = match (self.cache_size, std::env::var("ITWIN_HOST_CACHE_SIZE")) {
+            (Some(mib), _) => Some(mib),
+            (None, Ok(text)) => Some(text.trim().parse::<u64>().map_err(|_| {
+                anyhow::anyhow!("ITWIN_HOST_CACHE_SIZE is {text:?}, not a number of MiB")
+            })?),
+            (None, Err(_)) => None,
+        };
+        let cache = ComponentCache::new(dir);
+        Ok(match size {
+            Some(mib) => cache.with_capacity(mib << 20),
+            None => cache,
+        })
+    }
+}
+
+fn cache_at(dir: Option<PathBuf>) -> Result<ComponentCache> {
+    CacheArgs { cache_dir: dir, cache_size: None, no_cache: false }.cache()
+}
+
+/// `itwin-host compile`: fills the cache, so a deployment pays each compile once.
+fn compile_ahead(connectors: &[PathBuf], memory_mib: Option<u64>, cache: &CacheArgs) -> Result<()> {
+    if cache.no_cache {
+        anyhow::bail!("`compile` fills the cache: it cannot run with --no-cache");
+    }
+    let runtime = Runtime::new(cache.cache()?)?.with_isolation(isolation(memory_mib)?);
+    let _clock = runtime.start_clock();
+    for connector in connectors {
+        let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
+        if !runtime.needs_compile(&bytes) {
+            println!("{}: already compiled", connector.display());
+            continue;
+        }
+        eprintln!(
+            "compiling {} ({:.1} MB), about {} s",
+            connector.display(),
+            bytes.len() as f64 / 1e6,
+            itwin_runtime::expected_compile_seconds(bytes.len())
+        );
+        let loaded = runtime
+            .load_file_until(&bytes, Some(connector), Instant::now() + COMPILE_DEADLINE)
+            .with_context(|| format!("cannot compile {}", connector.display()))?;
+        println!("{}: compiled in {:.2} s", connector.display(), loaded.load_time.as_secs_f64());
+    }
+    if let Some(dir) = runtime.cache().dir() {
+        println!("cache: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// How long `compile` lets one component compile.
+const COMPILE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn manage_cache(action: CacheAction) -> Result<()> {
+    match action {
+        CacheAction::List { cache_dir } => {
+            let cache = cache_at(cache_dir)?;
+            let dir = cache.dir().context("no cache folder: set ITWIN_HOST_CACHE or HOME")?.to_owned();
+            let entries = cache.entries()?;
+            let now = std::time::SystemTime::now();
+            for entry in &entries {
+                let age = now.duration_since(entry.last_used).unwrap_or_default().as_secs();
+                println!(
+                    "{:>8.1} MB  used {:>7} ago  {}",
+                    entry.size as f64 / 1e6,
+                    age_text(age),
+                    entry.source.as_deref().unwrap_or("(source not recorded)")
+                );
+            }
+            let total: u64 = entries.iter().map(|e| e.size).sum();
+            println!("{} compiled, {:.1} MB in {}", components(entries.len()), total as f64 / 1e6, dir.display());
+        }
+        CacheAction::Clear { cache_dir } => {
+            let cache = cache_at(cache_dir)?;
+            let dir = cache.dir().context("no cache folder: set ITWIN_HOST_CACHE or HOME")?.to_owned();
+            let (count, bytes) = cache.clear()?;
+            println!("removed {} ({:.1} MB) from {}", components(count), bytes as f64 / 1e6, dir.display());
+        }
+    }
+    Ok(())
+}
+
+fn components(n: usize) -> String {
+    if n == 1 { "1 component".to_owned() } else { format!("{n} components") }
+}
+
+/// `42 s`, `5 min`, `3 h`, `2 d`.
+fn age_text(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
 }
 
 /// The compiler child (`__compile`): exit 0, or [`itwin_runtime::COMPILE_OUT_OF_MEMORY`] when an allocation
@@ -251,7 +394,7 @@ fn run_connector(args: RunArgs) -> Result<()> {
     let job = JobArgs::resolve(file, flags)?;
     // Fuel counting slows guest code down: only a job with a fuel limit pays for it.
     let metering = Metering { fuel: job.limits.fuel.is_some(), ..Metering::default() };
-    let runtime = Runtime::with_metering(cache(args.cache_dir.clone(), args.no_cache), metering)?
+    let runtime = Runtime::with_metering(args.cache.cache()?, metering)?
         .with_isolation(isolation(args.compile_memory_limit)?);
     let observer = Box::new(ConsoleObserver::new(args.verbose));
     match runner::run(&runtime, &job, observer) {
@@ -304,24 +447,36 @@ fn print_report(job: &JobArgs, report: &runner::RunReport, verbose: bool) {
 /// How long `inspect` lets a connector take to instantiate and answer `info()`.
 const INSPECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn inspect(connector: &Path) -> Result<()> {
-    let runtime = Runtime::new(cache(None, false))?.with_isolation(isolation(None)?);
+fn inspect(connector: &Path, cache: &CacheArgs) -> Result<()> {
+    let runtime = Runtime::new(cache.cache()?)?.with_isolation(isolation(None)?);
     let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
     let limits = Limits { deadline: INSPECT_DEADLINE, ..Limits::default() };
     // The clock runs from the start: compiling and instantiating count against the deadline.
     let _clock = runtime.start_clock();
-    let loaded = runtime
-        .load_until(&bytes, std::time::Instant::now() + limits.deadline)
-        .context("not a WebAssembly component")?;
+    if runtime.needs_compile(&bytes) && itwin_runtime::expected_compile_seconds(bytes.len()) >= 2 {
+        eprintln!(
+            "compiling {} ({:.1} MB) for this machine, about {} s (once: later runs load it from the cache)",
+            connector.display(),
+            bytes.len() as f64 / 1e6,
+            itwin_runtime::expected_compile_seconds(bytes.len())
+        );
+    }
+    let loaded = runtime.load_file_until(&bytes, Some(connector), std::time::Instant::now() + limits.deadline)?;
     let (imports, exports) = runtime.describe(&loaded.component);
-    let info = runtime.info(&loaded.component, limits).map_err(|e| anyhow::anyhow!("info() failed: {}", e.message))?;
+    let info = runtime.info(&loaded.component, limits).map_err(|e| match e.cause {
+        FailureCause::Load => anyhow::Error::new(NotAConnector(e.message)),
+        _ => anyhow::anyhow!("info() failed: {}", e.message),
+    })?;
     println!("name:        {}", itwin_runtime::escape(&info.name));
     println!("version:     {}", itwin_runtime::escape(&info.version));
     println!("description: {}", itwin_runtime::escape(&info.description));
-    println!("deletion:    {:?}", info.deletion);
+    println!("deletion:    {}", info.deletion.wit_name());
     println!("imports:");
     for i in imports {
-        println!("  {i}");
+        match itwin_runtime::refused_import(&i) {
+            Some(why) => println!("  {i}  (linked, every call refused: {why})"),
+            None => println!("  {i}"),
+        }
     }
     println!("exports:");
     for e in exports {
@@ -493,6 +648,18 @@ fn default_name(file: &Path) -> String {
     file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "iModel".to_owned())
 }
 
+/// A component that instantiates as no connector (`inspect`).
+#[derive(Debug)]
+struct NotAConnector(String);
+
+impl std::fmt::Display for NotAConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotAConnector {}
+
 /// A next step for the errors users can act on.
 fn hint(error: &anyhow::Error) -> Option<&'static str> {
     if let Some(open) = error.downcast_ref::<OpenError>() {
@@ -506,13 +673,19 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             _ => return None,
         });
     }
+    if let Some(load) = error.downcast_ref::<itwin_runtime::LoadError>() {
+        return Some(itwin_runtime::load_hint(&load.to_string()));
+    }
+    if let Some(NotAConnector(message)) = error.downcast_ref::<NotAConnector>() {
+        return Some(itwin_runtime::load_hint(message));
+    }
     if let Some(failure) = error.downcast_ref::<JobFailure>() {
         let untouched = match failure.on_disk {
             OnDisk::Unchanged => "the iModel is as it was before the run; the error file has the details",
             OnDisk::NothingWritten => "no iModel was written; the error file has the details",
         };
         return Some(match failure.kind {
-            FailureCause::Load => "is it a component built for the itwin:connector@0.1.0 world? `itwin-host inspect` shows what it exports",
+            FailureCause::Load => itwin_runtime::load_hint(&failure.cause),
             FailureCause::Deadline => "raise --timeout if the source is that large",
             FailureCause::Memory => "raise --memory-limit if the source needs it",
             FailureCause::Fuel => "raise --fuel if the source needs it",

@@ -11,3 +11,14 @@ pub use exports::itwin::connector::connector::ConnectorInfo;
 pub use itwin::connector::types::{
     ChangeResult, CodeScope, DeletionMode, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem, SyncError,
 };
+
+impl DeletionMode {
+    /// The mode as the WIT spells it (`channel`, `file`, `none`).
+    pub fn wit_name(self) -> &'static str {
+        match self {
+            DeletionMode::Channel => "channel",
+            DeletionMode::File => "file",
+            DeletionMode::None => "none",
+        }
+    }
+}

@@ -13,9 +13,28 @@ use wasmtime::Engine;
 
 use super::compile::{compile_in_child, CompileIsolation, LoadError};
 
-/// Where compiled components live.
+/// Where compiled components live: one file per component and engine, the least recently used
+/// evicted once the folder holds more than its capacity.
 pub struct ComponentCache {
     dir: Option<PathBuf>,
+    capacity: u64,
+}
+
+/// How much the cache keeps by default: a Python or JavaScript connector compiles to about 40 MB,
+/// a Rust one to 2–5 MB.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 1 << 30;
+
+/// A compiled component in the cache.
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    /// The compiled file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When a run last loaded it (its modification time, renewed on every use).
+    pub last_used: std::time::SystemTime,
+    /// The component file it was compiled from, as the compiling run named it.
+    pub source: Option<String>,
 }
 
 /// How a component was obtained.
@@ -30,7 +49,86 @@ pub enum Origin {
 impl ComponentCache {
     /// A cache in `dir`; `None` turns caching off.
     pub fn new(dir: Option<PathBuf>) -> Self {
-        ComponentCache { dir }
+        ComponentCache { dir, capacity: DEFAULT_CACHE_CAPACITY }
+    }
+
+    /// The same cache, keeping at most `bytes` of compiled components (the newest entry is kept
+    /// even when it alone is larger).
+    pub fn with_capacity(mut self, bytes: u64) -> Self {
+        self.capacity = bytes;
+        self
+    }
+
+    /// The cache folder, if caching is on.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Whether `bytes` are compiled for `engine` already (a load will not compile).
+    pub fn contains(&self, engine: &Engine, bytes: &[u8]) -> bool {
+        self.entry_path(engine, bytes).is_some_and(|p| p.is_file())
+    }
+
+    /// The cached components, least recently used first.
+    pub fn entries(&self) -> Result<Vec<CacheEntry>> {
+        let Some(dir) = &self.dir else { return Ok(Vec::new()) };
+        let folder = dir.join("components");
+        let listing = match std::fs::read_dir(&folder) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", folder.display())),
+        };
+        let mut entries = Vec::new();
+        for item in listing {
+            let path = item?.path();
+            if path.extension().is_none_or(|e| e != "cwasm") {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&path) else { continue };
+            let source = std::fs::read_to_string(path.with_extension("source")).ok();
+            entries.push(CacheEntry { size: meta.len(), last_used: meta.modified()?, source, path });
+        }
+        entries.sort_by_key(|e| e.last_used);
+        Ok(entries)
+    }
+
+    /// Removes every cached component; returns how many and their bytes.
+    pub fn clear(&self) -> Result<(usize, u64)> {
+        let entries = self.entries()?;
+        let bytes = entries.iter().map(|e| e.size).sum();
+        for entry in &entries {
+            remove_entry(&entry.path)?;
+        }
+        Ok((entries.len(), bytes))
+    }
+
+    /// Evicts the least recently used entries until the cache holds at most its capacity,
+    /// never `keep` (the entry just written).
+    fn evict(&self, keep: &Path) -> Result<()> {
+        let entries = self.entries()?;
+        let mut total: u64 = entries.iter().map(|e| e.size).sum();
+        for entry in entries {
+            if total <= self.capacity {
+                break;
+            }
+            if entry.path != keep {
+                // Another process may have it mapped: unlinking keeps its mapping valid.
+                remove_entry(&entry.path)?;
+                total -= entry.size;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a compile: names the component file the entry came from, then keeps the cache
+    /// within its capacity.
+    fn stored(&self, entry: &Path, source: Option<&Path>) -> Result<()> {
+        if let Some(source) = source {
+            let source = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_owned());
+            std::fs::write(entry.with_extension("source"), source.display().to_string())
+                .with_context(|| format!("cannot write the component cache {}", entry.display()))?;
+        }
+        self.evict(entry)
     }
 
     /// The default place: `$ITWIN_HOST_CACHE`, else `$XDG_CACHE_HOME/itwin-host`, else `~/.cache/itwin-host`.
@@ -50,6 +148,7 @@ impl ComponentCache {
         &self,
         engine: &Engine,
         bytes: &[u8],
+        source: Option<&Path>,
         isolation: &CompileIsolation,
         metering: super::Metering,
         deadline: Instant,
@@ -62,15 +161,21 @@ impl ComponentCache {
             // header again before using it.
             // A damaged entry is compiled again and overwritten.
             if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
+                // Its time of last use, for eviction; a read-only cache still works.
+                let _ = std::fs::File::options()
+                    .append(true)
+                    .open(path)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
                 return Ok((component, Origin::Cached));
             }
         }
         let (exe, memory) = match isolation {
             CompileIsolation::InProcess => {
-                let component = Component::new(engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+                let component = Component::new(engine, bytes).map_err(|e| LoadError::from_compiler(&format!("{e:#}")))?;
                 if let Some(path) = &path {
                     self.store(path, &component)
                         .with_context(|| format!("cannot write the component cache {}", path.display()))?;
+                    self.stored(path, source)?;
                 }
                 return Ok((component, Origin::Compiled));
             }
@@ -97,6 +202,7 @@ impl ComponentCache {
                 Some(p) => {
                     std::fs::rename(&tmp, p)
                         .with_context(|| format!("cannot write the component cache {}", p.display()))?;
+                    self.stored(p, source)?;
                     p.clone()
                 }
                 None => tmp.clone(),
@@ -130,6 +236,17 @@ impl ComponentCache {
         std::fs::rename(&tmp, path)?;
         Ok(())
     }
+}
+
+fn remove_entry(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        // Another process evicted it first.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+    let _ = std::fs::remove_file(path.with_extension("source"));
+    Ok(())
 }
 
 /// The name a cache entry is written under before it is renamed into place.

@@ -46,6 +46,8 @@ mod cache;
 mod caps;
 mod clock;
 mod compile;
+mod denied;
+pub use denied::refused_import;
 pub mod job;
 mod limiter;
 pub mod lock;
@@ -64,14 +66,14 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-pub use bindings::{ConnectorInfo, LogLevel};
-pub(crate) use bindings::{ConnectorWorld, DeletionMode};
-pub use cache::{ComponentCache, Origin};
+pub use bindings::{ConnectorInfo, DeletionMode, LogLevel};
+pub(crate) use bindings::ConnectorWorld;
+pub use cache::{CacheEntry, ComponentCache, Origin, DEFAULT_CACHE_CAPACITY};
 pub use caps::{
     MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
     MAX_READ_SOURCE,
 };
-pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
+pub use compile::{expected_compile_seconds, CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
 pub use job::Limits;
 pub(crate) use output::Console;
 pub use output::{escape, OUTPUT_BUDGET};
@@ -190,12 +192,29 @@ impl Runtime {
 
     /// Loads a connector component; a compile in a child process is killed at `deadline`.
     pub fn load_until(&self, bytes: &[u8], deadline: Instant) -> Result<LoadedComponent> {
+        self.load_file_until(bytes, None, deadline)
+    }
+
+    /// Loads the connector read from `file`; a cache entry compiled now records where it came
+    /// from (`itwin-host cache list` shows it).
+    pub fn load_file_until(&self, bytes: &[u8], file: Option<&Path>, deadline: Instant) -> Result<LoadedComponent> {
         let start = Instant::now();
         if bytes.len() as u64 > MAX_COMPONENT_BYTES {
             return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_COMPONENT_BYTES }.into());
         }
-        let (component, origin) = self.cache.load(&self.engine, bytes, &self.isolation, self.metering, deadline)?;
+        let (component, origin) =
+            self.cache.load(&self.engine, bytes, file, &self.isolation, self.metering, deadline)?;
         Ok(LoadedComponent { component, origin, load_time: start.elapsed() })
+    }
+
+    /// Whether loading `bytes` will compile them (no cache entry for this engine yet).
+    pub fn needs_compile(&self, bytes: &[u8]) -> bool {
+        !self.cache.contains(&self.engine, bytes)
+    }
+
+    /// The compiled-component cache.
+    pub fn cache(&self) -> &ComponentCache {
+        &self.cache
     }
 
     /// The imports and exports of a component, as `name (kind)` lines.
@@ -255,7 +274,10 @@ impl Runtime {
         component: &Component,
     ) -> wasmtime::Result<ConnectorWorld> {
         store.data_mut().set_phase("instantiate");
-        ConnectorWorld::instantiate(store, component, &self.linker)
+        match denied::linker_denying(&self.engine, &self.linker, component)? {
+            Some(linker) => ConnectorWorld::instantiate(store, component, &linker),
+            None => ConnectorWorld::instantiate(store, component, &self.linker),
+        }
     }
 
     /// Instantiates a connector without a job (no iModel, no source) and returns its `info()`.
@@ -298,10 +320,55 @@ impl Runtime {
 pub(crate) fn explain_instantiation(store: &Store<GuestState>, error: &wasmtime::Error, limits: Limits) -> Explained {
     let explained = explain(store, error, limits);
     if explained.cause == FailureCause::Trap && error.downcast_ref::<wasmtime::Trap>().is_none() {
-        return Explained { cause: FailureCause::Load, message: format!("not a connector component: {error:#}") };
+        return Explained { cause: FailureCause::Load, message: link_error(error) };
     }
     explained
 }
+
+/// A component that does not link, in the connector author's terms. wasmtime's linker errors
+/// are untyped text naming the import or export; the interface is taken from it.
+fn link_error(error: &wasmtime::Error) -> String {
+    let text = format!("{error:#}");
+    let quoted = |after: &str| text.split(after).nth(1).and_then(|rest| rest.split('`').nth(1)).map(str::to_owned);
+    if let Some(interface) = quoted("imports instance") {
+        if interface.starts_with("itwin:connector/") {
+            return format!(
+                "not a connector for this host: it imports {interface}, and this host provides itwin:connector@{WIT_VERSION}"
+            );
+        }
+        return format!(
+            "not a connector for this host: it imports {interface}, which connectors may not use (they may import \
+             itwin:connector and WASI 0.2 cli, clocks, filesystem, io and random; wasi:http is linked but refused)"
+        );
+    }
+    if text.contains("itwin:connector/connector") {
+        return format!(
+            "not a connector component: it does not export itwin:connector/connector@{WIT_VERSION} (build it for \
+             the world `connector-world` of wit/connector.wit)"
+        );
+    }
+    format!("not a connector component: {text}")
+}
+
+/// The next step for a component that failed to load, from the one-line cause this crate wrote
+/// for it ([`LoadError`] or a link error).
+pub fn load_hint(cause: &str) -> &'static str {
+    if cause.contains(&LoadError::CoreModule.to_string()) {
+        "build a component, not a core module: `cargo build --target wasm32-wasip2`, componentize-py or \
+         componentize-js (README: \"Write your first connector\")"
+    } else if cause.contains(&LoadError::NotWasm.to_string()) {
+        "give the .wasm file a connector build wrote (e.g. target/guests/asset_register.wasm)"
+    } else if cause.contains("which connectors may not use") {
+        "rebuild without that interface; for componentize-js, `-d` disables WASI features (stdio, random, clocks, http, fetch-event)"
+    } else if cause.contains("this host provides itwin:connector@") {
+        "rebuild the connector against this host's wit/connector.wit, or update itwin-host"
+    } else {
+        "`itwin-host inspect CONNECTOR.wasm` shows what it imports and exports; see README: \"Write your first connector\""
+    }
+}
+
+/// The version of the WIT package `itwin:connector` this host implements.
+pub const WIT_VERSION: &str = "0.1.1";
 
 /// Turns a failed guest call into its cause and the user's one-line message. The cause comes
 /// from the store (limiter, clock, host calls) or from wasmtime's typed trap codes.

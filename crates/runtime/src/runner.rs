@@ -13,7 +13,8 @@ use crate::job::{DbType, JobArgs};
 use crate::lock::{IModelLock, LockError};
 use crate::source_mount::SourceMount;
 use crate::{
-    ConnectorWorld, Console, DeletionMode, FailureCause, GuestState, JobObserver, JobState, LoadError, Origin, Runtime,
+    ConnectorWorld, Console, DeletionMode, FailureCause, GuestState, JobObserver, JobState, LoadError, LogLevel, LogLine,
+    LogSource, Origin, Runtime,
     MAX_COMPONENT_BYTES, SOURCE_MOUNT,
 };
 use itwin_imodel::id64::format as hex;
@@ -106,7 +107,22 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
         failed(fail("open iModel", kind, e.to_string()))
     })?;
     let bytes = read_component(&args.connector).map_err(|(kind, e)| failed(fail("load", kind, e)))?;
-    let loaded = runtime.load_until(&bytes, deadline).map_err(|e| {
+    let mut observer = observer;
+    let seconds = crate::compile::expected_compile_seconds(bytes.len());
+    if seconds >= 2 && runtime.needs_compile(&bytes) {
+        // Python and JavaScript components take many seconds: say so before the silence.
+        let cached = if runtime.cache().dir().is_some() { "; later runs load it from the cache" } else { "" };
+        observer.log(&LogLine {
+            level: LogLevel::Info,
+            source: LogSource::Host,
+            message: format!(
+                "compiling {} ({:.1} MB) for this machine, about {seconds} s{cached}",
+                args.connector.display(),
+                bytes.len() as f64 / 1e6
+            ),
+        });
+    }
+    let loaded = runtime.load_file_until(&bytes, Some(&args.connector), deadline).map_err(|e| {
         let kind = match e.downcast_ref::<LoadError>() {
             Some(LoadError::CompileDeadline) => FailureCause::Deadline,
             Some(LoadError::TooLarge { .. } | LoadError::CompileKilled { .. }) => FailureCause::Limit,

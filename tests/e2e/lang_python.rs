@@ -1,0 +1,1 @@
+//! End-to-end tests of python connectors (filled in by the python SDK work).

@@ -1,0 +1,1 @@
+//! End-to-end tests of ts connectors (filled in by the ts SDK work).
