@@ -249,9 +249,11 @@ impl CacheArgs {
         let dir = if self.no_cache { None } else { self.cache_dir.clone().or_else(ComponentCache::default_dir) };
         let size = match (self.cache_size, std::env::var("ITWIN_HOST_CACHE_SIZE")) {
             (Some(mib), _) => Some(mib),
-            (None, Ok(text)) => Some(text.trim().parse::<u64>().map_err(|_| {
-                anyhow::anyhow!("ITWIN_HOST_CACHE_SIZE is {text:?}, not a number of MiB")
-            })?),
+            (None, Ok(text)) => Some(
+                text.trim()
+                    .parse::<u64>()
+                    .map_err(|_| anyhow::anyhow!("ITWIN_HOST_CACHE_SIZE is {text:?}, not a number of MiB"))?,
+            ),
             (None, Err(_)) => None,
         };
         let cache = ComponentCache::new(dir);
@@ -329,7 +331,11 @@ fn manage_cache(action: CacheAction) -> Result<()> {
 }
 
 fn components(n: usize) -> String {
-    if n == 1 { "1 component".to_owned() } else { format!("{n} components") }
+    if n == 1 {
+        "1 component".to_owned()
+    } else {
+        format!("{n} components")
+    }
 }
 
 /// `42 s`, `5 min`, `3 h`, `2 d`.
@@ -394,8 +400,8 @@ fn run_connector(args: RunArgs) -> Result<()> {
     let job = JobArgs::resolve(file, flags)?;
     // Fuel counting slows guest code down: only a job with a fuel limit pays for it.
     let metering = Metering { fuel: job.limits.fuel.is_some(), ..Metering::default() };
-    let runtime = Runtime::with_metering(args.cache.cache()?, metering)?
-        .with_isolation(isolation(args.compile_memory_limit)?);
+    let runtime =
+        Runtime::with_metering(args.cache.cache()?, metering)?.with_isolation(isolation(args.compile_memory_limit)?);
     let observer = Box::new(ConsoleObserver::new(args.verbose));
     match runner::run(&runtime, &job, observer) {
         Ok(report) => {
@@ -686,6 +692,10 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
         };
         return Some(match failure.kind {
             FailureCause::Load => itwin_runtime::load_hint(&failure.cause),
+            FailureCause::Trap if failure.cause.contains("expected a string, received") => {
+                "a JavaScript connector must throw a string from a lifecycle function: the TypeScript SDK \
+                 (sdk/typescript) turns any exception into one"
+            }
             FailureCause::Deadline => "raise --timeout if the source is that large",
             FailureCause::Memory => "raise --memory-limit if the source needs it",
             FailureCause::Fuel => "raise --fuel if the source needs it",

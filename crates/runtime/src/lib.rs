@@ -66,14 +66,16 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-pub use bindings::{ConnectorInfo, DeletionMode, LogLevel};
 pub(crate) use bindings::ConnectorWorld;
+pub use bindings::{ConnectorInfo, DeletionMode, LogLevel};
 pub use cache::{CacheEntry, ComponentCache, Origin, DEFAULT_CACHE_CAPACITY};
 pub use caps::{
     MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
     MAX_READ_SOURCE,
 };
-pub use compile::{expected_compile_seconds, CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
+pub use compile::{
+    expected_compile_seconds, CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY,
+};
 pub use job::Limits;
 pub(crate) use output::Console;
 pub use output::{escape, OUTPUT_BUDGET};
@@ -412,13 +414,30 @@ pub(crate) fn explain(store: &Store<GuestState>, error: &wasmtime::Error, limits
                 let message = stderr.get(i + 1).map(String::as_str).unwrap_or_default();
                 format!(" (panicked at {at}: {message})")
             });
+            // Other toolchains (componentize-py, componentize-js) print an exception before
+            // trapping: its last line names it.
+            let said =
+                panic.or_else(|| last_words(&stderr).map(|l| format!(" (the guest's last words on stderr: {l})")));
             return Explained {
                 cause: FailureCause::Trap,
-                message: format!("trap: {trap}{}", panic.unwrap_or_default()),
+                message: format!("trap: {trap}{}", said.unwrap_or_default()),
             };
         }
     };
     Explained { cause: recorded.expect("matched above"), message }
+}
+
+/// The line of a guest's stderr that says what went wrong: the last one that is not blank, a
+/// stack frame (indented), a `Stack:`/`Traceback` heading or an allocator's abort notice.
+fn last_words(stderr: &[String]) -> Option<&str> {
+    stderr.iter().rev().map(String::as_str).find(|line| {
+        let noise = line.trim().is_empty()
+            || line.starts_with([' ', '\t'])
+            || line.starts_with("Stack:")
+            || line.starts_with("Traceback")
+            || line.starts_with("Redirecting call to abort()");
+        !noise
+    })
 }
 
 /// Stops the epoch clock when dropped.
@@ -490,6 +509,16 @@ mod tests {
         let error = runtime.info(&loaded.component, Limits::default()).unwrap_err();
         assert_eq!(error.cause, FailureCause::Load, "{error:?}");
         assert!(error.message.contains("itwin:connector"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_trap_names_the_exception_the_guest_printed() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        let js = lines("expected a string, received [object]\nStack:\n  f@initializer.js:31:11\n\nRedirecting call to abort() to mozalloc_abort\n");
+        assert_eq!(last_words(&js), Some("expected a string, received [object]"));
+        let python = lines("Traceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'pumps'");
+        assert_eq!(last_words(&python), Some("KeyError: 'pumps'"));
+        assert_eq!(last_words(&lines("\n  \n")), None);
     }
 
     #[test]
