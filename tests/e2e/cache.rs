@@ -16,10 +16,9 @@ fn text(out: &Output) -> (String, String) {
 
 fn entries(cache: &Path) -> Vec<std::path::PathBuf> {
     match std::fs::read_dir(cache.join("components")) {
-        Ok(listing) => listing
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
-            .collect(),
+        Ok(listing) => {
+            listing.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect()
+        }
         Err(_) => Vec::new(),
     }
 }
@@ -97,12 +96,8 @@ fn the_cache_stays_within_its_size_evicting_the_least_recently_used() {
 fn inspect_uses_the_cache_folder_given_and_prints_wit_names() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let out = itwin_host(&[
-        "inspect",
-        guest("asset_register").to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ]);
+    let out =
+        itwin_host(&["inspect", guest("asset_register").to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.lines().any(|l| l == "deletion:    channel"), "{stdout}");

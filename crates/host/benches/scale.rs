@@ -144,4 +144,3 @@ fn anchor(compat: &Path, source: &Path, bim: &Path) -> (Measured, Counts) {
     let count = |key: &str| physical[key].as_u64().unwrap_or(0);
     (measured, Counts { inserted: count("inserted"), updated: count("updated"), deleted: count("deleted") })
 }
-

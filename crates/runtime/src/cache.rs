@@ -171,7 +171,8 @@ impl ComponentCache {
         }
         let (exe, memory) = match isolation {
             CompileIsolation::InProcess => {
-                let component = Component::new(engine, bytes).map_err(|e| LoadError::from_compiler(&format!("{e:#}")))?;
+                let component =
+                    Component::new(engine, bytes).map_err(|e| LoadError::from_compiler(&format!("{e:#}")))?;
                 if let Some(path) = &path {
                     self.store(path, &component)
                         .with_context(|| format!("cannot write the component cache {}", path.display()))?;

@@ -13,9 +13,8 @@ use crate::job::{DbType, JobArgs};
 use crate::lock::{IModelLock, LockError};
 use crate::source_mount::SourceMount;
 use crate::{
-    ConnectorWorld, Console, DeletionMode, FailureCause, GuestState, JobObserver, JobState, LoadError, LogLevel, LogLine,
-    LogSource, Origin, Runtime,
-    MAX_COMPONENT_BYTES, SOURCE_MOUNT,
+    ConnectorWorld, Console, DeletionMode, FailureCause, GuestState, JobObserver, JobState, LoadError, LogLevel,
+    LogLine, LogSource, Origin, Runtime, MAX_COMPONENT_BYTES, SOURCE_MOUNT,
 };
 use itwin_imodel::id64::format as hex;
 use itwin_imodel::{Briefcase, RootSubject};
