@@ -203,7 +203,7 @@ pub fn read_categories(path: &str) -> Result<Vec<Category>, String> {
     unique("category", categories.iter().map(|c| c.id.as_str()))?;
     unique("category name", categories.iter().map(|c| c.name.as_str()))?;
     for category in &categories {
-        tbgr_color(&category.color).map_err(|e| format!("category {}: {e}", category.id))?;
+        itwin_connector::props::tbgr(&category.color).map_err(|e| format!("category {}: {e}", category.id))?;
     }
     Ok(categories)
 }
@@ -365,36 +365,9 @@ fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Stri
     Ok(())
 }
 
-/// `#RRGGBB` as an iTwin.js `ColorDef` number (0xTTBBGGRR, opaque).
-pub fn tbgr_color(hex: &str) -> Result<u32, String> {
-    let digits =
-        hex.strip_prefix('#').filter(|d| d.len() == 6).ok_or_else(|| format!("color {hex:?} is not #RRGGBB"))?;
-    let rgb = u32::from_str_radix(digits, 16).map_err(|_| format!("color {hex:?} is not #RRGGBB"))?;
-    let (r, g, b) = (rgb >> 16, (rgb >> 8) & 0xff, rgb & 0xff);
-    Ok(b << 16 | g << 8 | r)
-}
-
-/// XXH3 (64-bit) as 16 hex digits: enough to notice a change, and fast enough that hashing a
-/// whole register on every run costs milliseconds.
-pub fn checksum(bytes: &[u8]) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
-}
-
-/// Checksum of an item's content as JSON.
-pub fn checksum_of(item: &impl Serialize) -> String {
-    checksum(&serde_json::to_vec(item).expect("register items serialise"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn checksum_is_xxh3() {
-        // The XXH3-64 of no bytes, from the reference implementation's test vectors.
-        assert_eq!(checksum(b""), "2d06800538d394c2");
-        assert_ne!(checksum(b"a"), checksum(b"b"));
-    }
 
     #[test]
     fn the_header_is_read_without_the_items() {
@@ -409,11 +382,18 @@ mod tests {
         assert!(Header::parse(b"not json").unwrap_err().starts_with("not an asset register"));
     }
 
+    /// An asset's checksum is the SDK's over the asset with its defaults filled in: the same
+    /// value the Python and TypeScript examples compute (docs/sdk.md's fourth vector).
     #[test]
-    fn colors_become_tbgr() {
-        assert_eq!(tbgr_color("#ff0000"), Ok(0x0000ff));
-        assert_eq!(tbgr_color("#0000ff"), Ok(0xff0000));
-        assert!(tbgr_color("red").is_err());
+    fn an_assets_checksum_is_the_one_every_language_computes() {
+        let asset: Asset = serde_json::from_str(
+            r#"{"id":"A-0001","tag":"P-101","name":"Raw water pump 1","category":"pumps","version":1,"position":[12.5,4.0,0.0],"yaw":90,"size":[1.6,0.8,1.1],"shape":"horizontal-cylinder","properties":{"manufacturer":"Grundfos","ratedFlowM3h":420},"extra":"ignored"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            itwin_connector::checksum(&asset),
+            "6cb76b31c9fb54bc35bab22d00767142eb32936b19bb9d7875ac53a7a983d966"
+        );
     }
 
     /// Collects what a pass hands over, in chunks.
