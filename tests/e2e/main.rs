@@ -12,4 +12,5 @@ mod lang_python;
 mod lang_ts;
 mod readme;
 mod run;
+mod scaffold;
 mod spatial;

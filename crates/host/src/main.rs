@@ -24,12 +24,16 @@ const AFTER_HELP: &str = "Examples:
   itwin-host run connector.wasm --source site.json --output site.bim   synchronize site.json into site.bim
   itwin-host run connector.wasm --job job.json                         the same, from an iTwin.js job file
   itwin-host inspect connector.wasm                                    the connector's info and interfaces
+  itwin-host new --lang python site-markers      a connector project (rust, python or typescript)
+  itwin-host compile connector.wasm               compile ahead of time into the cache
   itwin-host new site.bim --name \"Site\"          create an empty iModel
   itwin-host apply site.bim                       write the built-in example (an asset register)
   itwin-host apply site.bim changes.jsonl         apply your own change file, all or nothing
   itwin-host show site.bim 0x14                   print an element as iTwin.js wire-format JSON
   itwin-host show site.bim 0x1b --geometry        the same, with its geometry stream (`geom`)
   itwin-host info site.bim                        profile versions, extents and element counts";
+
+mod scaffold;
 
 /// Writes real iModels (.bim) that iTwin.js opens; runs iTwin connectors as sandboxed components.
 #[derive(Parser)]
@@ -68,15 +72,20 @@ enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
-    /// Create a new, empty iModel from the embedded seed.
+    /// Create a connector project (`--lang`), or a new, empty iModel from the embedded seed.
     New {
-        /// The .bim file to create (must not exist).
-        file: PathBuf,
-        /// Name of the root subject.
-        #[arg(long, value_name = "NAME")]
+        /// With --lang: the project's folder, whose name names the connector (`site-markers` →
+        /// SiteMarkers). Without: the .bim file to create (must not exist).
+        path: PathBuf,
+        /// Create a connector project in this language: it builds with `./build.sh` and runs on
+        /// the sample source it ships.
+        #[arg(long, value_enum, value_name = "LANG")]
+        lang: Option<scaffold::Lang>,
+        /// Name of the root subject (iModels).
+        #[arg(long, value_name = "NAME", conflicts_with = "lang")]
         name: Option<String>,
-        /// Description of the root subject.
-        #[arg(long, value_name = "TEXT", default_value = "")]
+        /// Description of the root subject (iModels).
+        #[arg(long, value_name = "TEXT", default_value = "", conflicts_with = "lang")]
         description: String,
     },
     /// Apply a JSON-lines change file to an iModel in one transaction (created if missing).
@@ -188,7 +197,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_connector(args)?,
         Command::Inspect { connector, cache } => inspect(&connector, &cache)?,
-        Command::New { file, name, description } => {
+        Command::New { path, lang: Some(lang), .. } => new_project(lang, &path)?,
+        Command::New { path: file, lang: None, name, description } => {
             let name = name.unwrap_or_else(|| default_name(&file));
             Briefcase::create(&file, &RootSubject { name: name.clone(), description })?.close()?;
             println!("created {} (root subject {name:?})", file.display());
@@ -261,6 +271,33 @@ impl CacheArgs {
             Some(mib) => cache.with_capacity(mib << 20),
             None => cache,
         })
+    }
+}
+
+/// `itwin-host new --lang LANG DIR`: writes the project and says how to build, run and test it.
+fn new_project(lang: scaffold::Lang, dir: &Path) -> Result<()> {
+    let (connector, files) = scaffold::create(lang, dir)?;
+    let module =
+        dir.file_name().map(|n| n.to_string_lossy().replace('-', "_").to_ascii_lowercase()).unwrap_or_default();
+    println!("created {} ({} connector {connector}, {} files)", dir.display(), lang_name(lang), files.len());
+    let test = match lang {
+        scaffold::Lang::Rust => "cargo test",
+        scaffold::Lang::Python => "python3 -m unittest",
+        scaffold::Lang::Typescript => "npm test",
+    };
+    println!("next:");
+    println!("  cd {}", dir.display());
+    println!("  ./build.sh                                  # → {module}.wasm");
+    println!("  itwin-host run {module}.wasm --source data/sample.json --output sample.bim");
+    println!("  {test:<43} # its unit tests");
+    Ok(())
+}
+
+fn lang_name(lang: scaffold::Lang) -> &'static str {
+    match lang {
+        scaffold::Lang::Rust => "Rust",
+        scaffold::Lang::Python => "Python",
+        scaffold::Lang::Typescript => "TypeScript",
     }
 }
 
@@ -678,6 +715,15 @@ fn hint(error: &anyhow::Error) -> Option<&'static str> {
             OpenError::NotAnIModel { .. } => "give the path of a .bim file",
             _ => return None,
         });
+    }
+    if let Some(problem) = error.downcast_ref::<scaffold::ScaffoldError>() {
+        return match problem {
+            scaffold::ScaffoldError::BadName(_) => {
+                Some("the folder's name becomes the connector's name, e.g. site-markers")
+            }
+            scaffold::ScaffoldError::NotEmpty(_) => Some("choose a new folder: nothing was written"),
+            scaffold::ScaffoldError::Write { .. } => None,
+        };
     }
     if let Some(load) = error.downcast_ref::<itwin_runtime::LoadError>() {
         return Some(itwin_runtime::load_hint(&load.to_string()));
