@@ -42,7 +42,8 @@ publish = false
 crate-type = ["cdylib"]
 
 [dependencies]
-wit-bindgen = "0.51"
+itwin-connector = { path = "../../crates/connector" }
+serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 
 [profile.release]
