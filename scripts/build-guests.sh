@@ -87,6 +87,10 @@ for crate in "${crates[@]}"; do
   built+=("$dest")
 done
 
+# The Python and TypeScript connectors, each with its pinned toolchain.
+scripts/build-python-guests.sh
+[ ! -x scripts/build-ts-guests.sh ] || scripts/build-ts-guests.sh
+
 echo "built components:"
 for component in "${built[@]}"; do
   printf '  %s (%s bytes)\n' "$component" "$(wc -c <"$component" | tr -d ' ')"

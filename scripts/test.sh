@@ -15,4 +15,6 @@ cargo test --workspace --exclude itwin-connector
 # crates with wasmtime's macros under other features, and building them together would compile
 # wasmtime a second time for the tests.
 CARGO_TARGET_DIR="$PWD/target/sdk-build" cargo test -p itwin-connector
+# The Python SDK's own tests, on the machine's Python.
+python3 -m unittest discover -s sdk/python/tests
 
