@@ -17,4 +17,6 @@ cargo test --workspace --exclude itwin-connector
 CARGO_TARGET_DIR="$PWD/target/sdk-build" cargo test -p itwin-connector
 # The Python SDK's own tests, on the machine's Python.
 python3 -m unittest discover -s sdk/python/tests
+# The TypeScript SDK's: its types against the WIT's declarations, then node's test runner.
+(cd sdk/typescript && npm run --silent check && npm test --silent)
 
