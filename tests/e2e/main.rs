@@ -12,5 +12,6 @@ mod lang_python;
 mod lang_ts;
 mod readme;
 mod run;
+mod same_imodel;
 mod scaffold;
 mod spatial;
