@@ -17,6 +17,7 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("python", "wit", "wit"),
     ("typescript", "templates/typescript", ""),
     ("typescript", "sdk/typescript/src", "sdk/src"),
+    ("typescript", "sdk/typescript/package.json", "sdk/package.json"),
     ("typescript", "wit", "wit"),
 ];
 

@@ -57,3 +57,39 @@ fn a_new_rust_project_builds_runs_and_tests() {
     let target = itwin_test_support::repo_root().join("target/scaffold-rust");
     scaffold("rust", &["cargo", "test"], &[("CARGO_TARGET_DIR", &target)]);
 }
+
+#[test]
+fn a_new_python_project_builds_runs_and_tests() {
+    scaffold("python", &["python3", "-m", "unittest"], &[]);
+}
+
+#[test]
+fn a_new_typescript_project_builds_runs_and_tests() {
+    scaffold("typescript", &["npm", "test"], &[]);
+}
+
+/// A name that cannot name a connector, or a folder in use, is refused before anything is written.
+#[test]
+fn new_refuses_bad_names_and_used_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_itwin-host"))
+        .args(["new", "--lang", "rust", "9lives"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("\"9lives\" is not a usable connector name"), "{stderr}");
+    assert!(stderr.contains("hint: "), "{stderr}");
+    std::fs::create_dir(dir.path().join("taken")).unwrap();
+    std::fs::write(dir.path().join("taken/notes.txt"), "mine").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_itwin-host"))
+        .args(["new", "--lang", "python", "taken"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("taken exists and is not empty"));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("taken")).unwrap().collect();
+    assert_eq!(left.len(), 1, "new wrote into a used folder");
+}

@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn every_language_has_a_template_and_the_wit() {
-        for lang in [Lang::Rust] {
+        for lang in [Lang::Rust, Lang::Python, Lang::Typescript] {
             let files: Vec<&str> = FILES.iter().filter(|(l, _, _)| *l == lang.key()).map(|(_, p, _)| *p).collect();
             assert!(files.iter().any(|p| p.ends_with("connector.wit")), "{lang:?}: {files:?}");
             assert!(files.contains(&"build.sh"), "{lang:?}: {files:?}");
