@@ -26,9 +26,7 @@ fn an_uncaught_exception_is_named_by_its_type_and_message() {
     let dir = tempfile::tempdir().unwrap();
     let stderr = probe(dir.path(), "raise", &[]);
     assert!(
-        stderr.contains(
-            "failed in open-source-data: the connector returned an error: SourceBroken: row 7 has no id"
-        ),
+        stderr.contains("failed in open-source-data: the connector returned an error: SourceBroken: row 7 has no id"),
         "{stderr}"
     );
 }
