@@ -5,20 +5,8 @@
 
 use std::path::Path;
 
-use serde_json::json;
-
-use crate::run::{guest, run};
-
-/// Runs the probe connector on a source that names `probe`; the run must fail and write nothing.
-fn probe(dir: &Path, probe: &str, extra: &[&str]) -> String {
-    let source = dir.join(format!("{probe}.json"));
-    std::fs::write(&source, json!({ "probe": probe }).to_string()).unwrap();
-    let bim = dir.join(format!("{probe}.bim"));
-    let r = run(&guest("python_probe_connector"), &source, &bim, extra);
-    assert!(!r.ok, "{probe}: the run succeeded\n{}", r.stdout);
-    assert!(!bim.exists(), "{probe}: a file was written");
-    assert!(!r.stderr.contains("LEAKED"), "{probe}: {}", r.stderr);
-    r.stderr
+fn probe(dir: &Path, name: &str, extra: &[&str]) -> String {
+    crate::run::probe("python_probe_connector", dir, name, extra)
 }
 
 #[test]
@@ -47,17 +35,11 @@ fn a_python_connector_cannot_open_etc_passwd() {
 }
 
 #[test]
-fn a_looping_python_connector_ends_at_the_deadline() {
-    let dir = tempfile::tempdir().unwrap();
-    let started = std::time::Instant::now();
-    let stderr = probe(dir.path(), "loop", &["--timeout", "3"]);
-    assert!(stderr.contains("failed in open-source-data: deadline of 3 s reached (--timeout)"), "{stderr}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "the deadline did not stop the loop in time");
+fn a_looping_connector_ends_at_the_deadline() {
+    crate::run::assert_loop_ends_at_the_deadline("python_probe_connector");
 }
 
 #[test]
-fn a_hoarding_python_connector_ends_at_the_memory_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let stderr = probe(dir.path(), "memory", &["--memory-limit", "128"]);
-    assert!(stderr.contains("memory limit of 128 MiB reached (--memory-limit)"), "{stderr}");
+fn a_hoarding_connector_ends_at_the_memory_limit() {
+    crate::run::assert_hoarding_ends_at_the_memory_limit("python_probe_connector");
 }

@@ -152,3 +152,32 @@ impl Drop for PinnedHost {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Runs a probe connector (`tests/guests/*-probe-connector`) on a source `{"probe": probe}`: the
+/// run must fail, write nothing and leak nothing; returns what it printed on stderr.
+pub fn probe(connector: &str, dir: &Path, probe: &str, extra: &[&str]) -> String {
+    let source = dir.join(format!("{probe}.json"));
+    std::fs::write(&source, serde_json::json!({ "probe": probe }).to_string()).unwrap();
+    let bim = dir.join(format!("{probe}.bim"));
+    let r = run(&guest(connector), &source, &bim, extra);
+    assert!(!r.ok, "{connector} {probe}: the run succeeded\n{}", r.stdout);
+    assert!(!bim.exists(), "{connector} {probe}: a file was written");
+    assert!(!r.stderr.contains("LEAKED"), "{connector} {probe}: {}", r.stderr);
+    r.stderr
+}
+
+/// A probe connector's endless loop ends at the deadline, in good time.
+pub fn assert_loop_ends_at_the_deadline(connector: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let stderr = probe(connector, dir.path(), "loop", &["--timeout", "3"]);
+    assert!(stderr.contains("failed in open-source-data: deadline of 3 s reached (--timeout)"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(60), "the deadline did not stop the loop in time");
+}
+
+/// A probe connector's memory hoard ends at the memory limit.
+pub fn assert_hoarding_ends_at_the_memory_limit(connector: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = probe(connector, dir.path(), "memory", &["--memory-limit", "128"]);
+    assert!(stderr.contains("memory limit of 128 MiB reached (--memory-limit)"), "{stderr}");
+}
