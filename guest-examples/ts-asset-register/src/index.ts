@@ -6,7 +6,8 @@
 
 import {
   checksum, code, Connector, ConnectorError, context, Counts, elementHasLinks, exportConnector, geometry, group,
-  GROUP_MEMBERS, groupMember, physicalElement, placement, spatialCategory, sync, type Geometry, type Point,
+  GROUP_MEMBERS, groupMember, parseElements, physicalElement, placement, readSourceBytes, spatialCategory, splitJson,
+  sync, type Geometry, type Point,
 } from "@itwin-host/connector";
 
 const [ASSETS, DEFINITIONS, GROUPS] = ["Assets", "Definitions", "Groups"];
@@ -59,6 +60,9 @@ function assetElement(asset: Asset, model: string, category: string) {
 
 class AssetRegister extends Connector {
   private register: Raw = {};
+  /** The source, kept as bytes (outside the JS heap): assets are parsed a chunk at a time. */
+  private bytes: Uint8Array = new Uint8Array();
+  private assets: number[][] = [];
   private document!: sync.DocumentRecord;
   private changed = true;
   private categories = new Map<string, string>();
@@ -68,7 +72,10 @@ class AssetRegister extends Connector {
   }
 
   openSourceData(source: string) {
-    this.register = JSON.parse(sync.readSourceText());
+    this.bytes = readSourceBytes();
+    const split = splitJson(this.bytes, ["assets"]);
+    this.register = split.head;
+    this.assets = split.arrays.get("assets") ?? [];
     const { registerId, name, revision } = this.register;
     this.document = context(`register ${registerId}`, () => sync.recordDocument({ docid: registerId, description: name, lastModified: revision, url: `file://${source}` }));
     sync.log("info", `register ${registerId} (${name}) revision ${revision}: document ${this.document.state} (external source ${this.document.externalSource})`);
@@ -114,10 +121,9 @@ class AssetRegister extends Connector {
   updateExistingData() {
     if (!this.isChanged()) return;
     const [physical, groups] = [sync.findModel(ASSETS), sync.findModel(GROUPS)];
-    const assets: Asset[] = (this.register.assets ?? []).map(normalised);
     const counts = new Counts();
-    for (let start = 0; start < assets.length; start += BATCH) {
-      const chunk = assets.slice(start, start + BATCH);
+    for (let start = 0; start < this.assets.length; start += BATCH) {
+      const chunk: Asset[] = parseElements(this.bytes, this.assets.slice(start, start + BATCH)).map(normalised);
       const items = chunk.map((a) => sync.item(a.id, "Asset", String(a.version), checksum(a as never)));
       const changes = context("assets", () => sync.detectAll(items));
       const seen: string[] = [];
@@ -131,7 +137,7 @@ class AssetRegister extends Connector {
       });
       sync.seenAll(seen);
       context("assets", () => sync.updateAll(writes));
-      sync.progress(start + chunk.length, assets.length);
+      sync.progress(start + chunk.length, this.assets.length);
     }
     sync.log("info", `assets: ${counts}`);
     const groupCounts = new Counts();

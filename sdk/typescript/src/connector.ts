@@ -56,8 +56,11 @@ function guard<T>(f: () => T): T {
   }
 }
 
+/** The WIT's `connector` interface as componentize-js calls it (src/wit.d.ts, generated). */
+export type ConnectorExport = typeof import("itwin:connector/connector@0.1.1");
+
 /** The `connector` export of the component: `export const connector = exportConnector(new My())`. */
-export function exportConnector(instance: Connector) {
+export function exportConnector(instance: Connector): ConnectorExport {
   return {
     info(): ConnectorInfo {
       const info = instance.info();

@@ -1,6 +1,9 @@
 // Errors: the host's refusals (SyncError) and the one line a failed lifecycle call returns.
 
-import type { SyncErrorKind } from "itwin:connector/types@0.1.1";
+import type { SyncError as WitSyncError } from "itwin:connector/types@0.1.1";
+
+/** The WIT's `sync-error` cases: `invalid-props`, `out-of-scope`, `duplicate-code`… */
+export type SyncErrorKind = WitSyncError["tag"];
 
 /** The host refused a synchronizer request: `kind` is the WIT case (`duplicate-code`…),
  * `message` the host's one line naming the element and the cause. */

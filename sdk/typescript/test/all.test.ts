@@ -81,8 +81,9 @@ function topLevelCount(list: string): number {
   return parts;
 }
 
-/** The declarations in src/wit.d.ts name every function of the WIT's host and synchronizer
- * interfaces, with as many parameters: the bindings the build links are the ones typed here. */
+/** src/wit.d.ts (generated from the WIT by scripts/wit-types.mjs, which the connectors' builds
+ * run with --check) names every function of the WIT's host and synchronizer interfaces, with as
+ * many parameters: a check that needs no jco. */
 test("wit.d.ts declares every imported function of the WIT", () => {
   const wit = readFileSync(new URL("../../../wit/connector.wit", import.meta.url), "utf8");
   const declared = readFileSync(new URL("../src/wit.d.ts", import.meta.url), "utf8");
@@ -90,7 +91,7 @@ test("wit.d.ts declares every imported function of the WIT", () => {
     const body = wit.split(`\ninterface ${iface} {`)[1].split("\n}")[0];
     const functions = [...body.matchAll(/^\s+([a-z-]+): func\(([^)]*)\)/gm)];
     assert.ok(functions.length > 3, iface);
-    const module = declared.split(`declare module "itwin:connector/${iface}@0.1.1"`)[1].split("\n}")[0];
+    const module = declared.split(`declare module 'itwin:connector/${iface}@0.1.1'`)[1].split("\n}")[0];
     for (const [, name, params] of functions) {
       const camel = name.replace(/-([a-z])/g, (_: string, c: string) => c.toUpperCase());
       const count = topLevelCount(params);

@@ -1,5 +1,6 @@
-// A TypeScript connector that misbehaves on purpose, for tests/e2e/lang_ts.rs: its source file
-// says which probe to run ({"probe": "..."}) in openSourceData. Built by
+// A TypeScript connector that misbehaves on purpose, for tests/e2e/lang_ts.rs: the job's
+// connectorArgs ({"probe": "..."}, from a --job file) or else its source file (the same object)
+// say which probe to run in openSourceData. Built by
 // scripts/build-ts-guests.sh with componentize-js's default features: it imports wasi:http.
 
 import { Connector, exportConnector, sync } from "@itwin-host/connector";
@@ -8,8 +9,6 @@ declare function fetch(url: string): Promise<unknown>;
 
 function probe(name: string): void {
   if (name === "throw") throw new TypeError("row 7 has no id");
-  // The root subject belongs to no job: the host refuses, and nothing catches it.
-  if (name === "refused") sync.updateElement({ id: "0x1", userLabel: "mine now" });
   if (name === "fetch") void fetch("http://127.0.0.1:1/");
   if (name === "loop") for (;;) {}
   if (name === "memory") {
@@ -19,15 +18,27 @@ function probe(name: string): void {
 }
 
 class Probe extends Connector {
+  private name = "";
   info() {
     return { name: "TypeScriptProbe", version: "1.0.0", description: "Misbehaves as its source says", deletion: "none" as const };
   }
   openSourceData() {
-    const name = JSON.parse(sync.readSourceText()).probe;
-    sync.log("info", `probe ${name}`);
-    probe(name);
+    this.name = sync.connectorArgs().probe ?? JSON.parse(sync.readSourceText()).probe;
+    sync.log("info", `probe ${this.name}`);
+    probe(this.name);
   }
-  updateExistingData() {}
+  updateExistingData() {
+    // Refusals, once the job subject exists: a second partition of the same name is a duplicate
+    // code (the SDK's context names the partition); writing into the dictionary model, outside
+    // the job, is out of scope. Nothing catches either.
+    if (this.name === "refused") {
+      sync.insertPartition("physical", "Twice");
+      sync.insertPartition("physical", "Twice");
+    }
+    if (this.name === "refused-scope") {
+      sync.insertElement({ classFullName: "BisCore:SpatialCategory", model: "0x10", code: { spec: "bis:SpatialCategory", scope: "0x10", value: "Mine" } });
+    }
+  }
 }
 
 export const connector = exportConnector(new Probe());
