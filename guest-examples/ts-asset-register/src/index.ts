@@ -6,7 +6,7 @@
 
 import {
   checksum, code, Connector, ConnectorError, context, Counts, elementHasLinks, exportConnector, geometry, group,
-  GROUP_MEMBERS, groupMember, parseElements, physicalElement, placement, readSourceBytes, spatialCategory, splitJson,
+  GROUP_MEMBERS, groupMember, parseElements, physicalElement, placement, spatialCategory, splitJson,
   sync, type Geometry, type Point,
 } from "@itwin-host/connector";
 
@@ -72,7 +72,7 @@ class AssetRegister extends Connector {
   }
 
   openSourceData(source: string) {
-    this.bytes = readSourceBytes();
+    this.bytes = sync.readSourceBytes();
     const split = splitJson(this.bytes, ["assets"]);
     this.register = split.head;
     this.assets = split.arrays.get("assets") ?? [];

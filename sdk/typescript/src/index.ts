@@ -15,4 +15,4 @@ export { canonical, checksum, type Json } from "./checksum.ts";
 export { Connector, Counts, exportConnector, type ConnectorExport, type Info } from "./connector.ts";
 export { ConnectorError, context, describe, SyncError, type SyncErrorKind } from "./errors.ts";
 export * from "./props.ts";
-export { parseElements, readSourceBytes, splitJson, type SplitJson } from "./json-stream.ts";
+export { parseElements, splitJson, type SplitJson } from "./json-stream.ts";

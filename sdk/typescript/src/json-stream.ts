@@ -1,21 +1,7 @@
 // Reading a large JSON source a part at a time. StarlingMonkey's JavaScript heap is bounded
 // (about 50,000 parsed register assets fit), so a connector keeps its source as bytes, outside
-// the heap, and parses one chunk of a big array at a time.
-
-import * as host from "itwin:connector/host@0.1.1";
-
-/** The whole source file as bytes, read through the host 16 MiB a call. */
-export function readSourceBytes(): Uint8Array {
-  const size = Number(host.sourceSize());
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; ) {
-    const chunk = host.readSource(BigInt(offset), Math.min(16 << 20, size - offset));
-    if (chunk.length === 0) throw new Error(`the source ended at ${offset} of ${size} bytes`);
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
-}
+// the heap (sync.readSourceBytes), and parses one chunk of a big array at a time. Pure: no
+// bindings, so node tests it.
 
 /** A top-level JSON object with some array members left unparsed. */
 export interface SplitJson {

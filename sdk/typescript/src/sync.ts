@@ -142,9 +142,9 @@ export const progress = (done: number, total?: number): void =>
   host.progress(BigInt(done), total === undefined ? undefined : BigInt(total));
 export const log = (level: LogLevel, message: string): void => host.log(level, message);
 
-/** The whole source file as text, read through the host (componentize-js links no WASI
- * filesystem here), 16 MiB a call. */
-export function readSourceText(): string {
+/** The whole source file as bytes, read through the host (componentize-js links no WASI
+ * filesystem here), 16 MiB a call. Bytes live outside the JavaScript heap. */
+export function readSourceBytes(): Uint8Array {
   const size = Number(host.sourceSize());
   const bytes = new Uint8Array(size);
   for (let offset = 0; offset < size; ) {
@@ -153,5 +153,10 @@ export function readSourceText(): string {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
+}
+
+/** The whole source file as text (for sources that fit the JavaScript heap; see splitJson). */
+export function readSourceText(): string {
+  return new TextDecoder().decode(readSourceBytes());
 }

@@ -102,3 +102,17 @@ test("wit.d.ts declares every imported function of the WIT", () => {
     }
   }
 });
+
+test("splitJson leaves big arrays as byte ranges and parses the rest", async () => {
+  const { splitJson, parseElements } = await import("../src/json-stream.ts");
+  const text = ' { "name": "r", "assets" : [ {"id": "a", "s": "x]},{\\"y"}, {"id":"b","parts":[1,[2]]} ] ,"groups":[{"id":"g"}], "empty": [] }';
+  const bytes = new TextEncoder().encode(text);
+  const { head, arrays } = splitJson(bytes, ["assets", "empty"]);
+  assert.deepEqual(head, { name: "r", assets: [], groups: [{ id: "g" }], empty: [] });
+  assert.deepEqual(arrays.get("empty"), []);
+  const ranges = arrays.get("assets")!;
+  assert.equal(ranges.length, 2);
+  assert.deepEqual(parseElements(bytes, ranges), [{ id: "a", s: 'x]},{"y' }, { id: "b", parts: [1, [2]] }]);
+  assert.deepEqual(parseElements(bytes, ranges.slice(1)), [{ id: "b", parts: [1, [2]] }]);
+  assert.throws(() => splitJson(new TextEncoder().encode('{"a": [1, 2'), ["a"]).head);
+});
