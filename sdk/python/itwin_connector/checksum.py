@@ -5,9 +5,14 @@ gets the same checksum - and the same ExternalSourceAspect - whichever language 
 """
 
 import hashlib
-import json
 import math
 from decimal import Decimal
+from json.encoder import encode_basestring
+
+# encode_basestring is json's string writer for ensure_ascii=False (its C version where there is
+# one): it escapes exactly as JCS does - ", \\ and control characters (\\b \\t \\n \\f \\r short,
+# the others \\u00xx in lower case) - and writes everything else as is.
+_string = encode_basestring
 
 __all__ = ["checksum", "canonical"]
 
@@ -59,9 +64,7 @@ def _write(value, out):
     elif isinstance(value, float):
         out.append(_number(value))
     elif isinstance(value, str):
-        # json.dumps escapes as JCS does: ", \ and control characters (\b \t \n \f \r short,
-        # the others \u00xx in lower case); ensure_ascii=False writes everything else as is.
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_string(value))
     elif isinstance(value, dict):
         out.append("{")
         for i, key in enumerate(_sorted_keys(value)):
@@ -69,7 +72,7 @@ def _write(value, out):
                 raise TypeError(f"object keys must be strings, not {type(key).__name__}")
             if i:
                 out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(_string(key))
             out.append(":")
             _write(value[key], out)
         out.append("}")
@@ -92,6 +95,10 @@ def _number(x: float) -> str:
         return "0"
     if x.is_integer() and abs(x) < 1e21:
         return str(int(x))
+    text = repr(x)
+    if "e" not in text:
+        # Without an exponent, repr's shortest round-trip digits are laid out as ECMAScript does.
+        return text
     sign = "-" if x < 0 else ""
     # repr gives the shortest digits that round-trip, as ECMAScript does; only the layout differs.
     _, raw, exponent = Decimal(repr(abs(x))).as_tuple()
