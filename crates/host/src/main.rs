@@ -276,10 +276,9 @@ impl CacheArgs {
 
 /// `itwin-host new --lang LANG DIR`: writes the project and says how to build, run and test it.
 fn new_project(lang: scaffold::Lang, dir: &Path) -> Result<()> {
-    let (connector, files) = scaffold::create(lang, dir)?;
-    let module =
-        dir.file_name().map(|n| n.to_string_lossy().replace('-', "_").to_ascii_lowercase()).unwrap_or_default();
-    println!("created {} ({} connector {connector}, {} files)", dir.display(), lang_name(lang), files.len());
+    let project = scaffold::create(lang, dir)?;
+    let (connector, module) = (&project.connector, &project.module);
+    println!("created {} ({} connector {connector}, {} files)", dir.display(), lang_name(lang), project.files.len());
     let test = match lang {
         scaffold::Lang::Rust => "cargo test",
         scaffold::Lang::Python => "python3 -m unittest",
@@ -314,20 +313,17 @@ fn compile_ahead(connectors: &[PathBuf], memory_mib: Option<u64>, cache: &CacheA
     let _clock = runtime.start_clock();
     for connector in connectors {
         let bytes = std::fs::read(connector).with_context(|| format!("cannot read {}", connector.display()))?;
-        if !runtime.needs_compile(&bytes) {
-            println!("{}: already compiled", connector.display());
-            continue;
-        }
-        eprintln!(
-            "compiling {} ({:.1} MB), about {} s",
-            connector.display(),
-            bytes.len() as f64 / 1e6,
-            itwin_runtime::expected_compile_seconds(bytes.len())
-        );
         let loaded = runtime
-            .load_file_until(&bytes, Some(connector), Instant::now() + COMPILE_DEADLINE)
+            .load_file_until(&bytes, Some(connector), Instant::now() + COMPILE_DEADLINE, &mut |note| {
+                eprintln!("{note}")
+            })
             .with_context(|| format!("cannot compile {}", connector.display()))?;
-        println!("{}: compiled in {:.2} s", connector.display(), loaded.load_time.as_secs_f64());
+        match loaded.origin {
+            Origin::Cached => println!("{}: already compiled", connector.display()),
+            Origin::Compiled => {
+                println!("{}: compiled in {:.2} s", connector.display(), loaded.load_time.as_secs_f64())
+            }
+        }
     }
     if let Some(dir) = runtime.cache().dir() {
         println!("cache: {}", dir.display());
@@ -496,15 +492,10 @@ fn inspect(connector: &Path, cache: &CacheArgs) -> Result<()> {
     let limits = Limits { deadline: INSPECT_DEADLINE, ..Limits::default() };
     // The clock runs from the start: compiling and instantiating count against the deadline.
     let _clock = runtime.start_clock();
-    if runtime.needs_compile(&bytes) && itwin_runtime::expected_compile_seconds(bytes.len()) >= 2 {
-        eprintln!(
-            "compiling {} ({:.1} MB) for this machine, about {} s (once: later runs load it from the cache)",
-            connector.display(),
-            bytes.len() as f64 / 1e6,
-            itwin_runtime::expected_compile_seconds(bytes.len())
-        );
-    }
-    let loaded = runtime.load_file_until(&bytes, Some(connector), std::time::Instant::now() + limits.deadline)?;
+    let loaded =
+        runtime.load_file_until(&bytes, Some(connector), std::time::Instant::now() + limits.deadline, &mut |note| {
+            eprintln!("{note}")
+        })?;
     let (imports, exports) = runtime.describe(&loaded.component);
     let info = runtime.info(&loaded.component, limits).map_err(|e| match e.cause {
         FailureCause::Load => anyhow::Error::new(NotAConnector(e.message)),

@@ -73,9 +73,18 @@ impl Names {
     }
 }
 
-/// Writes a new project for `lang` into `dir` (created; it must not exist or be empty). Returns
-/// the connector's name and the files written.
-pub fn create(lang: Lang, dir: &Path) -> Result<(String, Vec<PathBuf>), ScaffoldError> {
+/// What `create` wrote.
+pub struct Project {
+    /// The connector's `info().name`, e.g. `SiteMarkers`.
+    pub connector: String,
+    /// The component's file name without `.wasm`, e.g. `site_markers`.
+    pub module: String,
+    /// Every file written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes a new project for `lang` into `dir` (created; it must not exist or be empty).
+pub fn create(lang: Lang, dir: &Path) -> Result<Project, ScaffoldError> {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let names = Names::of(&name)?;
     if std::fs::read_dir(dir).is_ok_and(|mut listing| listing.next().is_some()) {
@@ -102,7 +111,7 @@ pub fn create(lang: Lang, dir: &Path) -> Result<(String, Vec<PathBuf>), Scaffold
         write(&path).map_err(|source| ScaffoldError::Write { path: path.clone(), source })?;
         written.push(path);
     }
-    Ok((names.connector, written))
+    Ok(Project { connector: names.connector, module: names.module, files: written })
 }
 
 #[cfg(test)]

@@ -64,11 +64,6 @@ impl ComponentCache {
         self.dir.as_deref()
     }
 
-    /// Whether `bytes` are compiled for `engine` already (a load will not compile).
-    pub fn contains(&self, engine: &Engine, bytes: &[u8]) -> bool {
-        self.entry_path(engine, bytes).is_some_and(|p| p.is_file())
-    }
-
     /// The cached components, least recently used first.
     pub fn entries(&self) -> Result<Vec<CacheEntry>> {
         let Some(dir) = &self.dir else { return Ok(Vec::new()) };
@@ -152,6 +147,7 @@ impl ComponentCache {
         isolation: &CompileIsolation,
         metering: super::Metering,
         deadline: Instant,
+        before_compile: &mut dyn FnMut(),
     ) -> Result<(Component, Origin)> {
         let path = self.entry_path(engine, bytes);
         if let Some(path) = path.as_ref().filter(|p| p.is_file()) {
@@ -169,6 +165,7 @@ impl ComponentCache {
                 return Ok((component, Origin::Cached));
             }
         }
+        before_compile();
         let (exe, memory) = match isolation {
             CompileIsolation::InProcess => {
                 let component =

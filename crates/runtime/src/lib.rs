@@ -73,9 +73,7 @@ pub use caps::{
     MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
     MAX_READ_SOURCE,
 };
-pub use compile::{
-    expected_compile_seconds, CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY,
-};
+pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
 pub use job::Limits;
 pub(crate) use output::Console;
 pub use output::{escape, OUTPUT_BUDGET};
@@ -194,24 +192,42 @@ impl Runtime {
 
     /// Loads a connector component; a compile in a child process is killed at `deadline`.
     pub fn load_until(&self, bytes: &[u8], deadline: Instant) -> Result<LoadedComponent> {
-        self.load_file_until(bytes, None, deadline)
+        self.load_file_until(bytes, None, deadline, &mut |_| {})
     }
 
     /// Loads the connector read from `file`; a cache entry compiled now records where it came
-    /// from (`itwin-host cache list` shows it).
-    pub fn load_file_until(&self, bytes: &[u8], file: Option<&Path>, deadline: Instant) -> Result<LoadedComponent> {
+    /// from (`itwin-host cache list` shows it). When it has to be compiled and that takes seconds
+    /// (Python and JavaScript components), `notice` gets one line saying so, before the silence.
+    pub fn load_file_until(
+        &self,
+        bytes: &[u8],
+        file: Option<&Path>,
+        deadline: Instant,
+        notice: &mut dyn FnMut(String),
+    ) -> Result<LoadedComponent> {
         let start = Instant::now();
         if bytes.len() as u64 > MAX_COMPONENT_BYTES {
             return Err(LoadError::TooLarge { size: bytes.len() as u64, limit: MAX_COMPONENT_BYTES }.into());
         }
-        let (component, origin) =
-            self.cache.load(&self.engine, bytes, file, &self.isolation, self.metering, deadline)?;
+        let seconds = compile::expected_compile_seconds(bytes.len());
+        let mut before_compile = || {
+            if seconds >= 2 {
+                let name = file.map_or_else(|| "the connector".to_owned(), |f| f.display().to_string());
+                let cached = if self.cache.dir().is_some() { "; later runs load it from the cache" } else { "" };
+                let size = bytes.len() as f64 / 1e6;
+                notice(format!("compiling {name} ({size:.1} MB) for this machine, about {seconds} s{cached}"));
+            }
+        };
+        let (component, origin) = self.cache.load(
+            &self.engine,
+            bytes,
+            file,
+            &self.isolation,
+            self.metering,
+            deadline,
+            &mut before_compile,
+        )?;
         Ok(LoadedComponent { component, origin, load_time: start.elapsed() })
-    }
-
-    /// Whether loading `bytes` will compile them (no cache entry for this engine yet).
-    pub fn needs_compile(&self, bytes: &[u8]) -> bool {
-        !self.cache.contains(&self.engine, bytes)
     }
 
     /// The compiled-component cache.
@@ -509,6 +525,12 @@ mod tests {
         let error = runtime.info(&loaded.component, Limits::default()).unwrap_err();
         assert_eq!(error.cause, FailureCause::Load, "{error:?}");
         assert!(error.message.contains("itwin:connector"), "{}", error.message);
+    }
+
+    #[test]
+    fn the_wit_version_named_in_messages_is_the_wits() {
+        let wit = include_str!("../../../wit/connector.wit");
+        assert!(wit.contains(&format!("package itwin:connector@{WIT_VERSION};")), "WIT_VERSION is not the WIT's");
     }
 
     #[test]

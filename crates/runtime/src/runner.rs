@@ -107,21 +107,10 @@ pub fn run(runtime: &Runtime, args: &JobArgs, observer: Box<dyn JobObserver>) ->
     })?;
     let bytes = read_component(&args.connector).map_err(|(kind, e)| failed(fail("load", kind, e)))?;
     let mut observer = observer;
-    let seconds = crate::compile::expected_compile_seconds(bytes.len());
-    if seconds >= 2 && runtime.needs_compile(&bytes) {
-        // Python and JavaScript components take many seconds: say so before the silence.
-        let cached = if runtime.cache().dir().is_some() { "; later runs load it from the cache" } else { "" };
-        observer.log(&LogLine {
-            level: LogLevel::Info,
-            source: LogSource::Host,
-            message: format!(
-                "compiling {} ({:.1} MB) for this machine, about {seconds} s{cached}",
-                args.connector.display(),
-                bytes.len() as f64 / 1e6
-            ),
-        });
-    }
-    let loaded = runtime.load_file_until(&bytes, Some(&args.connector), deadline).map_err(|e| {
+    let mut notice = |message: String| {
+        observer.log(&LogLine { level: LogLevel::Info, source: LogSource::Host, message });
+    };
+    let loaded = runtime.load_file_until(&bytes, Some(&args.connector), deadline, &mut notice).map_err(|e| {
         let kind = match e.downcast_ref::<LoadError>() {
             Some(LoadError::CompileDeadline) => FailureCause::Deadline,
             Some(LoadError::TooLarge { .. } | LoadError::CompileKilled { .. }) => FailureCause::Limit,
