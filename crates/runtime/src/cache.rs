@@ -37,6 +37,17 @@ pub struct CacheEntry {
     pub source: Option<String>,
 }
 
+/// How a component that is not in the cache is compiled.
+#[derive(Debug, Clone, Copy)]
+pub struct Compiler<'a> {
+    /// In this process or a bounded child.
+    pub isolation: &'a CompileIsolation,
+    /// The engine's instrumentation, which the child must configure alike.
+    pub metering: super::Metering,
+    /// When a compiling child is killed.
+    pub deadline: Instant,
+}
+
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -137,18 +148,18 @@ impl ComponentCache {
         Some(base.join("itwin-host"))
     }
 
-    /// Loads the component for `bytes`: from the cache when an entry for these exact bytes and
-    /// this engine exists, otherwise compiled as `isolation` says (and then stored).
+    /// Loads the component for `bytes` (read from `source`): from the cache when an entry for
+    /// these exact bytes and this engine exists, otherwise compiled as `compiler` says (and then
+    /// stored).
     pub fn load(
         &self,
         engine: &Engine,
         bytes: &[u8],
         source: Option<&Path>,
-        isolation: &CompileIsolation,
-        metering: super::Metering,
-        deadline: Instant,
+        compiler: Compiler<'_>,
         before_compile: &mut dyn FnMut(),
     ) -> Result<(Component, Origin)> {
+        let Compiler { isolation, metering, deadline } = compiler;
         let path = self.entry_path(engine, bytes);
         if let Some(path) = path.as_ref().filter(|p| p.is_file()) {
             // SAFETY: the file was written by `Component::serialize` (or `precompile_component`

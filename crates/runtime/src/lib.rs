@@ -218,15 +218,8 @@ impl Runtime {
                 notice(format!("compiling {name} ({size:.1} MB) for this machine, about {seconds} s{cached}"));
             }
         };
-        let (component, origin) = self.cache.load(
-            &self.engine,
-            bytes,
-            file,
-            &self.isolation,
-            self.metering,
-            deadline,
-            &mut before_compile,
-        )?;
+        let compiler = cache::Compiler { isolation: &self.isolation, metering: self.metering, deadline };
+        let (component, origin) = self.cache.load(&self.engine, bytes, file, compiler, &mut before_compile)?;
         Ok(LoadedComponent { component, origin, load_time: start.elapsed() })
     }
 
