@@ -303,6 +303,14 @@ const ATTACKS: &[Attack] = &[
         also: "an update-imodel-batch of five 15 MiB items (75 MiB, over the 64 MiB a batch may carry)",
     },
     Attack {
+        name: "big-hash",
+        class: RUNTIME,
+        steps: &[("big-hash/abc", Want::Allowed)],
+        job: JobEnd::Fails(&["refused by the host: sha256-hex of 17825792 bytes: over the limit of 16 MiB per call"]),
+        flags: &[],
+        also: "host.sha256-hex of `abc`, then of 17 MiB (one call hashes at most 16 MiB)",
+    },
+    Attack {
         name: "non-finite",
         class: RUNTIME,
         steps: &[("non-finite/1e309", INVALID), ("non-finite/units", INVALID)],

@@ -47,6 +47,7 @@ mod caps;
 mod clock;
 mod compile;
 mod denied;
+mod digest;
 pub use denied::refused_import;
 pub mod job;
 mod limiter;
@@ -70,7 +71,7 @@ pub(crate) use bindings::ConnectorWorld;
 pub use bindings::{ConnectorInfo, DeletionMode, LogLevel};
 pub use cache::{CacheEntry, ComponentCache, Origin, DEFAULT_CACHE_CAPACITY};
 pub use caps::{
-    MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
+    MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_HASH_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE, MAX_PROPS_BYTES,
     MAX_READ_SOURCE,
 };
 pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};
@@ -379,7 +380,7 @@ pub fn load_hint(cause: &str) -> &'static str {
 }
 
 /// The version of the WIT package `itwin:connector` this host implements.
-pub const WIT_VERSION: &str = "0.1.1";
+pub const WIT_VERSION: &str = "0.1.2";
 
 /// Turns a failed guest call into its cause and the user's one-line message. The cause comes
 /// from the store (limiter, clock, host calls) or from wasmtime's typed trap codes.

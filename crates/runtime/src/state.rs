@@ -12,7 +12,7 @@ use super::bindings::{
     itwin::connector as wit, ChangeResult, CodeScope, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem,
     SyncError,
 };
-use super::caps::{self, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+use super::caps::{self, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_HASH_BYTES, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
 use super::clock::DeadlineClockView;
 use super::limiter::TotalLimiter;
 use super::output::Console;
@@ -367,6 +367,16 @@ impl wit::host::Host for GuestState {
             return Ok(Err("this job has no source file".into()));
         };
         Ok(read_range(path, offset, length.min(MAX_READ_SOURCE)).map_err(|e| format!("cannot read the source: {e}")))
+    }
+
+    fn sha256_hex(&mut self, data: Vec<u8>) -> wasmtime::Result<String> {
+        if data.len() > MAX_HASH_BYTES {
+            // This call has no error to return: refusing it stops the job with the reason.
+            let message = format!("sha256-hex of {} bytes: over the limit of {} MiB per call", data.len(), MAX_HASH_BYTES >> 20);
+            return Err(self.stop(HostStop::Limit(message)));
+        }
+        self.check_deadline()?;
+        Ok(crate::digest::sha256_hex(&data))
     }
 }
 

@@ -1,6 +1,6 @@
 // The connector base class and its export for componentize-js.
 
-import type { ConnectorInfo, DeletionMode, ItemState } from "itwin:connector/types@0.1.1";
+import type { ConnectorInfo, DeletionMode, ItemState } from "itwin:connector/types@0.1.2";
 import { describe } from "./errors.ts";
 
 export interface Info {
@@ -57,7 +57,7 @@ function guard<T>(f: () => T): T {
 }
 
 /** The WIT's `connector` interface as componentize-js calls it (src/wit.d.ts, generated). */
-export type ConnectorExport = typeof import("itwin:connector/connector@0.1.1");
+export type ConnectorExport = typeof import("itwin:connector/connector@0.1.2");
 
 /** The `connector` export of the component: `export const connector = exportConnector(new My())`. */
 export function exportConnector(instance: Connector): ConnectorExport {

@@ -1,6 +1,6 @@
 // Errors: the host's refusals (SyncError) and the one line a failed lifecycle call returns.
 
-import type { SyncError as WitSyncError } from "itwin:connector/types@0.1.1";
+import type { SyncError as WitSyncError } from "itwin:connector/types@0.1.2";
 
 /** The WIT's `sync-error` cases: `invalid-props`, `out-of-scope`, `duplicate-code`… */
 export type SyncErrorKind = WitSyncError["tag"];

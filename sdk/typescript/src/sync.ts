@@ -2,8 +2,8 @@
 // builders' objects, and throw SyncError for the host's refusals (componentize-js throws an
 // Error whose `payload` is the WIT variant). Batch calls are cut to the host's limits.
 
-import * as host from "itwin:connector/host@0.1.1";
-import * as wit from "itwin:connector/synchronizer@0.1.1";
+import * as host from "itwin:connector/host@0.1.2";
+import * as wit from "itwin:connector/synchronizer@0.1.2";
 import type {
   ChangeResult,
   CodeScope,
@@ -12,8 +12,9 @@ import type {
   SourceDocument,
   SourceItem,
   SyncError as WitSyncError,
-} from "itwin:connector/types@0.1.1";
+} from "itwin:connector/types@0.1.2";
 import { batches, SEEN_IDS } from "./batches.ts";
+import { checksumWith, type Json } from "./checksum.ts";
 import { ConnectorError, context, SyncError } from "./errors.ts";
 import { appearanceProps, code, model, partition, PARTITION_SPEC, type Appearance, type Code, type PartitionKind } from "./props.ts";
 
@@ -31,6 +32,10 @@ function call<T>(f: () => T): T {
     throw refusal(error);
   }
 }
+
+/** SHA-256, lower-case hex, of `value` as canonical JSON (RFC 8785): the same checksum the Rust
+ * and Python SDKs compute for the same value. The host hashes (`host.sha256-hex`). */
+export const checksum = (value: Json): string => checksumWith(value, host.sha256Hex);
 
 /** A source item to track. */
 export function item(id: string, kind?: string, version?: string, checksum?: string, scope?: string): SourceItem {

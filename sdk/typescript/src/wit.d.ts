@@ -4,7 +4,7 @@
 // Error whose `payload` is the error (src/sync.ts turns it into a SyncError).
 
 // interfaces/itwin-connector-connector.d.ts
-declare module 'itwin:connector/connector@0.1.1' {
+declare module 'itwin:connector/connector@0.1.2' {
   /**
    * Name, version and description of the connector, and how deletions are detected.
    */
@@ -48,11 +48,11 @@ declare module 'itwin:connector/connector@0.1.1' {
    * ExternalSource, and the SynchronizationConfigLink if no other source uses it).
    */
   export function unmapSource(jobSubjectName: string): void;
-  export type ConnectorInfo = import('itwin:connector/types@0.1.1').ConnectorInfo;
+  export type ConnectorInfo = import('itwin:connector/types@0.1.2').ConnectorInfo;
 }
 
 // interfaces/itwin-connector-host.d.ts
-declare module 'itwin:connector/host@0.1.1' {
+declare module 'itwin:connector/host@0.1.2' {
   /**
    * Writes a message to the job's log. A message over 16 KiB is cut (and the cut noted);
    * control characters (newlines, ESC…) are shown escaped, one log line per message.
@@ -77,11 +77,17 @@ declare module 'itwin:connector/host@0.1.1' {
    * interfaces a world names, and this world names none). (Since 0.1.1.)
    */
   export function readSource(offset: bigint, length: number): Uint8Array;
-  export type LogLevel = import('itwin:connector/types@0.1.1').LogLevel;
+  /**
+   * SHA-256 of `data`, as 64 lower-case hex digits: for checksums of source items, so a guest
+   * whose language hashes slowly (JavaScript runs interpreted inside WebAssembly) can have the
+   * host do it. At most 16 MiB a call; a longer `data` stops the job. (Since 0.1.2.)
+   */
+  export function sha256Hex(data: Uint8Array): string;
+  export type LogLevel = import('itwin:connector/types@0.1.2').LogLevel;
 }
 
 // interfaces/itwin-connector-synchronizer.d.ts
-declare module 'itwin:connector/synchronizer@0.1.1' {
+declare module 'itwin:connector/synchronizer@0.1.2' {
   /**
    * The job subject of this run (`<connector name>:<source>` under the root subject). It
    * exists from `initialize-job` / `import-definitions` on; before that this returns "0" and
@@ -210,19 +216,19 @@ declare module 'itwin:connector/synchronizer@0.1.1' {
    * it wrote. A factor that is not finite and positive is refused (`invalid-props`).
    */
   export function setSourceUnits(metresPerUnit: number): void;
-  export type Id64 = import('itwin:connector/types@0.1.1').Id64;
-  export type Json = import('itwin:connector/types@0.1.1').Json;
-  export type SourceItem = import('itwin:connector/types@0.1.1').SourceItem;
-  export type ChangeResult = import('itwin:connector/types@0.1.1').ChangeResult;
-  export type SourceDocument = import('itwin:connector/types@0.1.1').SourceDocument;
-  export type DocumentRecord = import('itwin:connector/types@0.1.1').DocumentRecord;
-  export type SyncError = import('itwin:connector/types@0.1.1').SyncError;
-  export type CodeScope = import('itwin:connector/types@0.1.1').CodeScope;
+  export type Id64 = import('itwin:connector/types@0.1.2').Id64;
+  export type Json = import('itwin:connector/types@0.1.2').Json;
+  export type SourceItem = import('itwin:connector/types@0.1.2').SourceItem;
+  export type ChangeResult = import('itwin:connector/types@0.1.2').ChangeResult;
+  export type SourceDocument = import('itwin:connector/types@0.1.2').SourceDocument;
+  export type DocumentRecord = import('itwin:connector/types@0.1.2').DocumentRecord;
+  export type SyncError = import('itwin:connector/types@0.1.2').SyncError;
+  export type CodeScope = import('itwin:connector/types@0.1.2').CodeScope;
   export type Result<T, E> = { tag: 'ok', val: T } | { tag: 'err', val: E };
 }
 
 // interfaces/itwin-connector-types.d.ts
-declare module 'itwin:connector/types@0.1.1' {
+declare module 'itwin:connector/types@0.1.2' {
   /**
    * An iTwin.js `Id64String`, e.g. `"0x1a"`.
    */

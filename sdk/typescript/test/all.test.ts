@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { batches } from "../src/batches.ts";
-import { canonical, checksum, sha256Hex } from "../src/checksum.ts";
+import { canonical, checksumWith } from "../src/checksum.ts";
 import { ConnectorError, context, describe, SyncError } from "../src/errors.ts";
 import { geometry, groupMember, partition, physicalElement, placement, tbgr } from "../src/props.ts";
 
@@ -27,12 +27,8 @@ test("docs/sdk.md's shared checksum vectors", () => {
   ];
   for (const [value, text, digest] of vectors) {
     assert.equal(canonical(value as never), text);
-    assert.equal(checksum(value as never), digest);
-  }
-  // Every padding case and several blocks, against node's own SHA-256.
-  for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100_000]) {
-    const text = "é".repeat(n >> 1) + "a".repeat(n & 1);
-    assert.equal(sha256Hex(new TextEncoder().encode(text)), createHash("sha256").update(text, "utf8").digest("hex"), `${n}`);
+    // In a connector the host hashes (host.sha256-hex); here node's SHA-256 stands in for it.
+    assert.equal(checksumWith(value as never, (bytes) => createHash("sha256").update(bytes).digest("hex")), digest);
   }
 });
 
@@ -91,7 +87,7 @@ test("wit.d.ts declares every imported function of the WIT", () => {
     const body = wit.split(`\ninterface ${iface} {`)[1].split("\n}")[0];
     const functions = [...body.matchAll(/^\s+([a-z-]+): func\(([^)]*)\)/gm)];
     assert.ok(functions.length > 3, iface);
-    const module = declared.split(`declare module 'itwin:connector/${iface}@0.1.1'`)[1].split("\n}")[0];
+    const module = declared.split(`declare module 'itwin:connector/${iface}@0.1.2'`)[1].split("\n}")[0];
     for (const [, name, params] of functions) {
       const camel = name.replace(/-([a-z])/g, (_: string, c: string) => c.toUpperCase());
       const count = topLevelCount(params);

@@ -36,7 +36,7 @@ const DICTIONARY_MODEL: &str = "0x10";
 const JOB_SUBJECT_ATTACKS: [&str; 3] = ["adopt-subject", "adopt-subject-same-name", "root-subject"];
 
 /// Attacks made in `update-existing-data`, after the connector has written a few elements of its own.
-const DATA_ATTACKS: [&str; 21] = [
+const DATA_ATTACKS: [&str; 22] = [
     "squat-future-subject",
     "reparent-out",
     "case-keys",
@@ -58,6 +58,7 @@ const DATA_ATTACKS: [&str; 21] = [
     "big-label",
     "big-batch",
     "huge-label",
+    "big-hash",
 ];
 
 /// Made in `update-existing-data` too, but listed apart: it changes the run's source units.
@@ -416,6 +417,12 @@ fn data_attack(source: &Source) -> Result<(), String> {
             let results = sync::update_imodel_batch(&items);
             let first = results.into_iter().next().unwrap_or(Ok(String::new()));
             report_call(attack, &first, |id| format!("inserted {id}"));
+        }
+        "big-hash" => {
+            // Hashing is a service, not an attack; 17 MiB is over what one call may hash.
+            report("big-hash/abc", &format!("allowed ({})", host::sha256_hex(b"abc")));
+            let digest = host::sha256_hex(&vec![b'x'; 17 << 20]);
+            report("big-hash/17 MiB", &format!("allowed ({digest})"));
         }
         other => unreachable!("{other} is not a data attack"),
     }
