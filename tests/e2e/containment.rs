@@ -303,12 +303,19 @@ const ATTACKS: &[Attack] = &[
         also: "an update-imodel-batch of five 15 MiB items (75 MiB, over the 64 MiB a batch may carry)",
     },
     Attack {
-        name: "big-hash",
+        name: "json-forms",
         class: RUNTIME,
-        steps: &[("big-hash/abc", Want::Allowed)],
-        job: JobEnd::Fails(&["refused by the host: sha256-hex of 17825792 bytes: over the limit of 16 MiB per call"]),
+        steps: &[
+            ("json-forms/victim-model", OUT),
+            ("json-forms/not-items", INVALID),
+            ("json-forms/big-batch", INVALID),
+            ("json-forms/many-ids", INVALID),
+            ("json-forms/hash", Want::Allowed),
+            ("json-forms/big-hash", Want::Refused("error")),
+        ],
+        job: GOES_ON,
         flags: &[],
-        also: "host.sha256-hex of `abc`, then of 17 MiB (one call hashes at most 16 MiB)",
+        also: "the JSON forms of WIT 0.1.2: a write into the victim's model, text that is not source items, a 70 MiB batch, 100,001 ids, a hash of 17 MiB",
     },
     Attack {
         name: "non-finite",

@@ -9,10 +9,11 @@
 //!   items/s and the ratio to the Rust example's, measured in the same run.
 //!
 //! ```text
-//! cargo bench -p itwin-host --bench languages -- [N] [--rounds R]
+//! cargo bench -p itwin-host --bench languages -- [N] [--rounds R] [--only python|typescript]
 //! ```
 //!
-//! N defaults to 100,000, R to 1 (the median of R rounds is printed). Timing is reported, never
+//! N defaults to 100,000, R to 1 (the median of R rounds is printed). `--only` measures one
+//! language besides Rust (always measured: it is the anchor of the ratios). Timing is reported, never
 //! asserted; the counts of every run are checked.
 
 mod common;
@@ -47,6 +48,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
+    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only LANGUAGE").to_lowercase());
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
@@ -58,6 +60,9 @@ fn main() {
     let source = dir.join("register.json");
     let mut rows = Vec::new();
     for (language, name) in EXAMPLES {
+        if only.as_ref().is_some_and(|only| language != "Rust" && language.to_lowercase() != *only) {
+            continue;
+        }
         let connector = repo.join("target/guests").join(format!("{name}.wasm"));
         assert!(connector.is_file(), "{} is missing: run scripts/build-guests.sh", connector.display());
         let cache = dir.join(format!("cache-{name}"));

@@ -50,6 +50,7 @@ mod denied;
 mod digest;
 pub use denied::refused_import;
 pub mod job;
+mod json_calls;
 mod limiter;
 pub mod lock;
 mod output;

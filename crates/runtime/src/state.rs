@@ -12,8 +12,9 @@ use super::bindings::{
     itwin::connector as wit, ChangeResult, CodeScope, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem,
     SyncError,
 };
-use super::caps::{self, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_HASH_BYTES, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
+use super::caps::{self, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_ID_LIST, MAX_PROPS_BYTES, MAX_READ_SOURCE};
 use super::clock::DeadlineClockView;
+use super::json_calls;
 use super::limiter::TotalLimiter;
 use super::output::Console;
 use itwin_imodel::id64::format as hex;
@@ -369,14 +370,9 @@ impl wit::host::Host for GuestState {
         Ok(read_range(path, offset, length.min(MAX_READ_SOURCE)).map_err(|e| format!("cannot read the source: {e}")))
     }
 
-    fn sha256_hex(&mut self, data: Vec<u8>) -> wasmtime::Result<String> {
-        if data.len() > MAX_HASH_BYTES {
-            // This call has no error to return: refusing it stops the job with the reason.
-            let message = format!("sha256-hex of {} bytes: over the limit of {} MiB per call", data.len(), MAX_HASH_BYTES >> 20);
-            return Err(self.stop(HostStop::Limit(message)));
-        }
+    fn sha256_hex_json(&mut self, texts: Vec<u8>) -> wasmtime::Result<Result<String, String>> {
         self.check_deadline()?;
-        Ok(crate::digest::sha256_hex(&data))
+        Ok(json_calls::sha256_each(&texts))
     }
 }
 
@@ -425,6 +421,21 @@ impl wit::synchronizer::Host for GuestState {
         self.answer(result)
     }
 
+    fn detect_changes_json(&mut self, items: Vec<u8>) -> wasmtime::Result<Result<String, SyncError>> {
+        let items = match check_batch("detect-changes-json", 0, items.len()).and_then(|()| json_calls::detect_items(&items)) {
+            Ok(items) => items,
+            Err(refusal) => return self.answer(Err(refusal)),
+        };
+        if let Err(refusal) = check_batch("detect-changes-json", items.len(), 0) {
+            return self.answer(Err(refusal));
+        }
+        self.check_deadline()?;
+        let (sync, bim) = self.parts()?;
+        let result = sync.detect_changes_batch(bim, &items).map(json_calls::changes);
+        self.check_deadline()?;
+        self.answer(result)
+    }
+
     fn update_imodel(&mut self, item: SourceItem, element: String) -> wasmtime::Result<Result<String, SyncError>> {
         let (sync, bim) = self.parts()?;
         let result = parse_json(&element)
@@ -454,6 +465,29 @@ impl wit::synchronizer::Host for GuestState {
         Ok(out)
     }
 
+    fn update_imodel_json(&mut self, batch: Vec<u8>) -> wasmtime::Result<Result<String, SyncError>> {
+        let writes = match check_batch("update-imodel-json", 0, batch.len()).and_then(|()| json_calls::writes(&batch)) {
+            Ok(writes) => writes,
+            Err(refusal) => return self.answer(Err(refusal)),
+        };
+        if let Err(refusal) = check_batch("update-imodel-json", writes.len(), 0) {
+            return self.answer(Err(refusal));
+        }
+        let mut out = Vec::with_capacity(writes.len());
+        for (item, element) in writes {
+            self.check_deadline()?;
+            let (sync, bim) = self.parts()?;
+            let result = parse_json(element).and_then(|props| sync.update_imodel_atomically(bim, &item, &props));
+            // A host failure stops the job; any other refusal is this item's answer.
+            let result = match result {
+                Err(e) if e.is_host_failure() => return Err(self.stop(HostStop::Host(e.to_string()))),
+                result => result,
+            };
+            out.push(json_calls::written(result));
+        }
+        Ok(Ok(serde_json::Value::Array(out).to_string()))
+    }
+
     fn on_element_seen(&mut self, id: String) -> wasmtime::Result<()> {
         let (sync, bim) = self.parts()?;
         // An id that is not one (or names no element) changes nothing: this call has no error.
@@ -463,6 +497,20 @@ impl wit::synchronizer::Host for GuestState {
         };
         // Only a failure of the host's own lookup is left, and it fails the job.
         self.answer(result).map(|_| ())
+    }
+
+    fn on_elements_seen_json(&mut self, ids: Vec<u8>) -> wasmtime::Result<Result<(), SyncError>> {
+        let ids = match json_calls::ids(&ids) {
+            Ok(ids) if ids.len() > MAX_ID_LIST => Err(sync::SyncError::InvalidProps(format!(
+                "on-elements-seen-json of {} ids: over the limit of {MAX_ID_LIST} per call",
+                ids.len()
+            ))),
+            parsed => parsed,
+        };
+        match ids {
+            Ok(ids) => self.on_elements_seen(ids).map(Ok),
+            Err(refusal) => self.answer(Err(refusal)),
+        }
     }
 
     fn on_elements_seen(&mut self, ids: Vec<String>) -> wasmtime::Result<()> {

@@ -5,7 +5,7 @@
 // assets with their parts as children in a physical model, groups in a group model.
 
 import {
-  checksum, code, Connector, ConnectorError, context, Counts, elementHasLinks, exportConnector, geometry, group,
+  checksum, checksums, code, Connector, ConnectorError, context, Counts, elementHasLinks, exportConnector, geometry, group,
   GROUP_MEMBERS, groupMember, parseElements, physicalElement, placement, spatialCategory, splitJson,
   sync, type Geometry, type Point,
 } from "@itwin-host/connector";
@@ -124,7 +124,8 @@ class AssetRegister extends Connector {
     const counts = new Counts();
     for (let start = 0; start < this.assets.length; start += BATCH) {
       const chunk: Asset[] = parseElements(this.bytes, this.assets.slice(start, start + BATCH)).map(normalised);
-      const items = chunk.map((a) => sync.item(a.id, "Asset", String(a.version), checksum(a as never)));
+      const sums = checksums(chunk as never[]);
+      const items = chunk.map((a, i) => sync.item(a.id, "Asset", String(a.version), sums[i]));
       const changes = context("assets", () => sync.detectAll(items));
       const seen: string[] = [];
       const writes: [sync.SourceItem, object][] = [];

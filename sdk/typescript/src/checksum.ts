@@ -18,12 +18,3 @@ export function canonical(value: Json): string {
   const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonical(value[k] as Json)).join(",") + "}";
 }
-
-const utf8 = new TextEncoder();
-
-/** SHA-256, lower-case hex, of `value` as canonical JSON, hashed by `sha256Hex`. A connector
- * uses `checksum`, which passes the host's (`host.sha256-hex`): SHA-256 written in JavaScript
- * costs about 220 µs an item where the guest runs SpiderMonkey interpreted, the host's 2 µs. */
-export function checksumWith(value: Json, sha256Hex: (bytes: Uint8Array) => string): string {
-  return sha256Hex(utf8.encode(canonical(value)));
-}

@@ -13,9 +13,9 @@ import type {
   SourceItem,
   SyncError as WitSyncError,
 } from "itwin:connector/types@0.1.2";
-import { batches, SEEN_IDS } from "./batches.ts";
-import { checksumWith, type Json } from "./checksum.ts";
-import { ConnectorError, context, SyncError } from "./errors.ts";
+import { batches, HASH_BYTES, SEEN_IDS } from "./batches.ts";
+import { canonical, type Json } from "./checksum.ts";
+import { ConnectorError, context, SyncError, type SyncErrorKind } from "./errors.ts";
 import { appearanceProps, code, model, partition, PARTITION_SPEC, type Appearance, type Code, type PartitionKind } from "./props.ts";
 
 export type { ChangeResult, DocumentRecord, SourceDocument, SourceItem };
@@ -33,9 +33,27 @@ function call<T>(f: () => T): T {
   }
 }
 
-/** SHA-256, lower-case hex, of `value` as canonical JSON (RFC 8785): the same checksum the Rust
- * and Python SDKs compute for the same value. The host hashes (`host.sha256-hex`). */
-export const checksum = (value: Json): string => checksumWith(value, host.sha256Hex);
+const utf8 = new TextEncoder();
+
+/** `value` as UTF-8 JSON bytes, for the host's JSON calls. They take bytes because
+ * componentize-js copies a Uint8Array natively, while it lowers a string at about 125 ns a
+ * character in JavaScript; and it keeps every string and list a call sends until the export
+ * returns, each later call scanning them all. So the SDK makes few calls, each with one buffer. */
+const jsonBytes = (value: unknown): Uint8Array => utf8.encode(JSON.stringify(value));
+
+/** Checksums of many values, in order: SHA-256, lower-case hex, of each as canonical JSON
+ * (RFC 8785), the same checksum the Rust and Python SDKs compute. The host hashes (SHA-256 in
+ * interpreted JavaScript costs about 70 µs an item), a few thousand items a call. */
+export function checksums(values: Json[]): string[] {
+  const digests: string[] = [];
+  for (const batch of batches(values.map(canonical), (text) => text.length + 3, Infinity, HASH_BYTES)) {
+    digests.push(...JSON.parse(host.sha256HexJson(jsonBytes(batch))));
+  }
+  return digests;
+}
+
+/** The checksum of one value (see `checksums`, which takes a whole chunk in one host call). */
+export const checksum = (value: Json): string => checksums([value])[0];
 
 /** A source item to track. */
 export function item(id: string, kind?: string, version?: string, checksum?: string, scope?: string): SourceItem {
@@ -51,10 +69,15 @@ function itemBytes(source: SourceItem): number {
     (source.version?.length ?? 0) + (source.checksum?.length ?? 0);
 }
 
+/** One answer of `update-imodel-json`. */
+type Written = { id: string } | { error: { kind: SyncErrorKind; message: string } };
+
 /** Change detection for any number of items; one result per item, in order. */
 export function detectAll(items: SourceItem[]): ChangeResult[] {
   const results: ChangeResult[] = [];
-  for (const batch of batches(items, itemBytes)) results.push(...call(() => wit.detectChangesBatch(batch)));
+  for (const batch of batches(items, itemBytes)) {
+    results.push(...(JSON.parse(call(() => wit.detectChangesJson(jsonBytes(batch)))) as ChangeResult[]));
+  }
   return results;
 }
 
@@ -65,14 +88,17 @@ export const update = (source: SourceItem, element: object): string =>
 /** `update` for many [item, element] pairs; the ids in order. Each batch is sent whole; the
  * first refusal is thrown naming its item (and how many others were refused). */
 export function updateAll(pairs: [SourceItem, object][]): string[] {
-  const texts: [SourceItem, string][] = pairs.map(([source, element]) => [source, JSON.stringify(element)]);
+  const writes = pairs.map(([source, element]) => `{"item":${JSON.stringify(source)},"element":${JSON.stringify(element)}}`);
   const ids: string[] = [];
-  for (const batch of batches(texts, ([source, text]) => itemBytes(source) + text.length)) {
+  let done = 0;
+  for (const batch of batches(writes, (text) => text.length + 1)) {
     const refused: string[] = [];
-    wit.updateImodelBatch(batch).forEach((result, i) => {
-      if (result.tag === "ok") ids.push(result.val);
-      else refused.push(`item ${batch[i][0].id}: ${new SyncError(result.val.tag, result.val.val).message}`);
+    const written: Written[] = JSON.parse(call(() => wit.updateImodelJson(utf8.encode(`[${batch.join(",")}]`))));
+    written.forEach((result, i) => {
+      if ("id" in result) ids.push(result.id);
+      else refused.push(`item ${pairs[done + i][0].id}: ${new SyncError(result.error.kind, result.error.message).message}`);
     });
+    done += batch.length;
     if (refused.length > 0) {
       const more = refused.length > 1 ? ` (and ${refused.length - 1} more items refused)` : "";
       throw new ConnectorError(refused[0] + more);
@@ -84,7 +110,7 @@ export function updateAll(pairs: [SourceItem, object][]): string[] {
 export const seen = (id: string): void => wit.onElementSeen(id);
 
 export function seenAll(ids: string[]): void {
-  for (let i = 0; i < ids.length; i += SEEN_IDS) wit.onElementsSeen(ids.slice(i, i + SEEN_IDS));
+  for (let i = 0; i < ids.length; i += SEEN_IDS) call(() => wit.onElementsSeenJson(jsonBytes(ids.slice(i, i + SEEN_IDS))));
 }
 
 export const insertElement = (props: object): string => call(() => wit.insertElement(JSON.stringify(props)));

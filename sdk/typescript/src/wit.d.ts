@@ -78,12 +78,14 @@ declare module 'itwin:connector/host@0.1.2' {
    */
   export function readSource(offset: bigint, length: number): Uint8Array;
   /**
-   * SHA-256 of `data`, as 64 lower-case hex digits: for checksums of source items, so a guest
-   * whose language hashes slowly (JavaScript runs interpreted inside WebAssembly) can have the
-   * host do it. At most 16 MiB a call; a longer `data` stops the job. (Since 0.1.2.)
+   * SHA-256 of each string of `texts`, a UTF-8 JSON array of strings, as a JSON array of 64
+   * lower-case hex digits each: the hash of each string's UTF-8. For checksums of source items
+   * in guests whose language hashes slowly (JavaScript runs interpreted inside WebAssembly).
+   * At most 16 MiB a call; more, or not an array of strings: an error. (Since 0.1.2.)
    */
-  export function sha256Hex(data: Uint8Array): string;
+  export function sha256HexJson(texts: Uint8Array): Json;
   export type LogLevel = import('itwin:connector/types@0.1.2').LogLevel;
+  export type Json = import('itwin:connector/types@0.1.2').Json;
 }
 
 // interfaces/itwin-connector-synchronizer.d.ts
@@ -119,6 +121,14 @@ declare module 'itwin:connector/synchronizer@0.1.2' {
    */
   export function detectChangesBatch(items: Array<SourceItem>): Array<ChangeResult>;
   /**
+   * `detect-changes-batch` in JSON (see the package's notes): `items` is a UTF-8 JSON array of
+   * source items, `{"id", "kind"?, "version"?, "checksum"?, "scope"?}` (absent or null: none);
+   * the result a JSON array of `{"state": "new" | "unchanged" | "changed", "elementId"?}`, in
+   * order. Limits as `detect-changes-batch`; text that is not such an array: `invalid-props`.
+   * (Since 0.1.2.)
+   */
+  export function detectChangesJson(items: Uint8Array): Json;
+  /**
    * Props JSON text (`element` here; `props` of `insert-element`, `update-element`,
    * `insert-model`, `insert-relationship`) is at most 16 MiB a call: more is `invalid-props`.
    * 
@@ -140,6 +150,14 @@ declare module 'itwin:connector/synchronizer@0.1.2' {
    */
   export function updateImodelBatch(items: Array<[SourceItem, Json]>): Array<Result<Id64, SyncError>>;
   /**
+   * `update-imodel-batch` in JSON: `batch` is a UTF-8 JSON array of `{"item": <source item as
+   * in detect-changes-json>, "element": <ElementProps>}`; the result a JSON array, in order, of
+   * `{"id": "0x…"}` or `{"error": {"kind": "<sync-error case>", "message": "…"}}`. Limits as
+   * `update-imodel-batch` (each element's text at most 16 MiB); a batch over them, or text
+   * that is not such an array, is the call's `invalid-props` and writes nothing. (Since 0.1.2.)
+   */
+  export function updateImodelJson(batch: Uint8Array): Json;
+  /**
    * Marks an element (and so its tracked item) as present in the source this run. An id that
    * names no element changes nothing.
    */
@@ -149,6 +167,11 @@ declare module 'itwin:connector/synchronizer@0.1.2' {
    * to return, so a longer list stops the job with the reason).
    */
   export function onElementsSeen(ids: Array<Id64>): void;
+  /**
+   * `on-elements-seen` in JSON: `ids` is a UTF-8 JSON array of ids. More than 100,000 ids, or
+   * text that is not such an array: `invalid-props`, nothing marked. (Since 0.1.2.)
+   */
+  export function onElementsSeenJson(ids: Uint8Array): void;
   /**
    * Inserts an element that is not tracked by change detection (partitions, categories,
    * sub-subjects…) and returns its id. Inserting a category also inserts its default

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { batches } from "../src/batches.ts";
-import { canonical, checksumWith } from "../src/checksum.ts";
+import { canonical } from "../src/checksum.ts";
 import { ConnectorError, context, describe, SyncError } from "../src/errors.ts";
 import { geometry, groupMember, partition, physicalElement, placement, tbgr } from "../src/props.ts";
 
@@ -27,8 +27,8 @@ test("docs/sdk.md's shared checksum vectors", () => {
   ];
   for (const [value, text, digest] of vectors) {
     assert.equal(canonical(value as never), text);
-    // In a connector the host hashes (host.sha256-hex); here node's SHA-256 stands in for it.
-    assert.equal(checksumWith(value as never, (bytes) => createHash("sha256").update(bytes).digest("hex")), digest);
+    // In a connector the host hashes the canonical text (host.sha256-hex-json); node's SHA-256 here.
+    assert.equal(createHash("sha256").update(canonical(value as never), "utf8").digest("hex"), digest);
   }
 });
 

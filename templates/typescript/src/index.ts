@@ -4,7 +4,7 @@
 // run it again on a new revision and only what changed is written; items that left the file are
 // deleted by the host.
 
-import { checksum, code, Connector, Counts, exportConnector, spatialCategory, sync } from "@itwin-host/connector";
+import { checksums, code, Connector, Counts, exportConnector, spatialCategory, sync } from "@itwin-host/connector";
 import { element, type Item } from "./items.ts";
 
 class __CONNECTOR__ extends Connector {
@@ -34,14 +34,18 @@ class __CONNECTOR__ extends Connector {
     if (!this.changed) return; // the same revision: the host keeps every element
     const model = sync.findModel("Items");
     const category = sync.findElement(code("bis:SpatialCategory", sync.findModel("Definitions"), "Items"))!;
-    const tracked = this.items.map((item) => sync.item(item.id, "Item", undefined, checksum(item as never)));
+    // Whole lists per call: each host call from JavaScript has a cost (see docs/sdk.md).
+    const sums = checksums(this.items as never[]);
+    const tracked = this.items.map((item, i) => sync.item(item.id, "Item", undefined, sums[i]));
     const counts = new Counts();
+    const seen: string[] = [];
     const writes: [sync.SourceItem, object][] = [];
     sync.detectAll(tracked).forEach((change, i) => {
       counts.add(change.state);
-      if (change.state === "unchanged") sync.seen(change.elementId!);
+      if (change.state === "unchanged") seen.push(change.elementId!);
       else writes.push([tracked[i], element(this.items[i], model, category)]);
     });
+    sync.seenAll(seen);
     sync.updateAll(writes);
     sync.log("info", `items: ${counts}`);
   }

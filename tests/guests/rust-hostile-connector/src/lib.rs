@@ -58,7 +58,7 @@ const DATA_ATTACKS: [&str; 22] = [
     "big-label",
     "big-batch",
     "huge-label",
-    "big-hash",
+    "json-forms",
 ];
 
 /// Made in `update-existing-data` too, but listed apart: it changes the run's source units.
@@ -418,12 +418,7 @@ fn data_attack(source: &Source) -> Result<(), String> {
             let first = results.into_iter().next().unwrap_or(Ok(String::new()));
             report_call(attack, &first, |id| format!("inserted {id}"));
         }
-        "big-hash" => {
-            // Hashing is a service, not an attack; 17 MiB is over what one call may hash.
-            report("big-hash/abc", &format!("allowed ({})", host::sha256_hex(b"abc")));
-            let digest = host::sha256_hex(&vec![b'x'; 17 << 20]);
-            report("big-hash/17 MiB", &format!("allowed ({digest})"));
-        }
+        "json-forms" => json_forms(source, &own)?,
         other => unreachable!("{other} is not a data attack"),
     }
     Ok(())
@@ -505,6 +500,40 @@ fn non_finite(own: &Own) -> Result<(), String> {
     let mut props = physical_object(own, "origin 1e308 km");
     props["placement"]["origin"] = json!([1e308, 0.0, 0.0]);
     report_call("non-finite/units", &sync::insert_element(&props.to_string()), |id| format!("inserted {id}"));
+    Ok(())
+}
+
+/// The JSON forms of the batch calls (WIT 0.1.2) are judged as the typed calls are.
+fn json_forms(source: &Source, own: &Own) -> Result<(), String> {
+    let mut props = physical_object(own, "in the victim's model, by JSON");
+    props["model"] = json!(source.victim("model")?);
+    let batch = json!([{ "item": { "id": "json-1", "version": "1" }, "element": props }]).to_string();
+    match sync::update_imodel_json(batch.as_bytes()) {
+        Ok(answers) => match serde_json::from_str::<Value>(&answers).map_err(|e| e.to_string())?[0].clone() {
+            Value::Object(answer) if answer.contains_key("error") => {
+                let error = &answer["error"];
+                let (kind, message) = (error["kind"].as_str().unwrap_or("?"), error["message"].as_str().unwrap_or("?"));
+                report("json-forms/victim-model", &format!("refused {kind}: {message}"));
+            }
+            other => report("json-forms/victim-model", &format!("allowed ({other})")),
+        },
+        Err(e) => report("json-forms/victim-model", &format!("refused {}", describe(&e))),
+    }
+    let answer = sync::detect_changes_json(br#"[{"id": 1}]"#);
+    report_call("json-forms/not-items", &answer, |a| format!("answered {a}"));
+    // 70 MiB: over the 64 MiB a batch may carry, under what a call may carry at all.
+    let big = format!("[{{\"item\": {{\"id\": \"big\"}}, \"element\": {{\"userLabel\": \"{}\"}}}}]", "x".repeat(70 << 20));
+    report_call("json-forms/big-batch", &sync::update_imodel_json(big.as_bytes()), |a| format!("answered {a}"));
+    drop(big);
+    let ids: Vec<String> = (0..100_001).map(|i| format!("0x{i:x}")).collect();
+    let ids = serde_json::to_string(&ids).map_err(|e| e.to_string())?;
+    report_call("json-forms/many-ids", &sync::on_elements_seen_json(ids.as_bytes()), |_| "marked".into());
+    // Hashing is a service, not an attack; 17 MiB is over what one call may hash.
+    let hashed = host::sha256_hex_json(br#"["abc"]"#);
+    report("json-forms/hash", &hashed.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
+    let big = serde_json::to_string(&["x".repeat(17 << 20)]).map_err(|e| e.to_string())?;
+    let hashed = host::sha256_hex_json(big.as_bytes());
+    report("json-forms/big-hash", &hashed.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
     Ok(())
 }
 

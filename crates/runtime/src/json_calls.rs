@@ -1,0 +1,181 @@
+//! The wire shapes of the JSON forms of the batch calls (WIT 0.1.2: `detect-changes-json`,
+//! `update-imodel-json`, `on-elements-seen-json`, `host.sha256-hex-json`).
+//!
+//! They exist for guests whose bindings pass strings slowly (componentize-js lowers each string
+//! in interpreted JavaScript and keeps it until the export returns): one UTF-8 JSON text in, one
+//! out. Parsed here into the same types the typed calls use, so both forms are judged alike.
+//! Elements stay raw text until their turn, so a batch never holds more than one parsed element.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::caps::MAX_HASH_BYTES;
+use itwin_sync as sync;
+
+/// A source item as the JSON forms spell it (absent or null fields: none).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Item {
+    id: String,
+    kind: Option<String>,
+    version: Option<String>,
+    checksum: Option<String>,
+    scope: Option<String>,
+}
+
+impl From<Item> for sync::SourceItem {
+    fn from(i: Item) -> Self {
+        sync::SourceItem { id: i.id, kind: i.kind, scope: i.scope, version: i.version, checksum: i.checksum }
+    }
+}
+
+/// One write of `update-imodel-json`: the element's props still as text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Write<'a> {
+    item: Item,
+    #[serde(borrow)]
+    element: &'a RawValue,
+}
+
+fn not_an_array(call: &str, of: &str, e: serde_json::Error) -> sync::SyncError {
+    sync::SyncError::InvalidProps(format!("{call}: not a JSON array of {of}: {e}"))
+}
+
+/// The items of a `detect-changes-json` call.
+pub(crate) fn detect_items(text: &[u8]) -> Result<Vec<sync::SourceItem>, sync::SyncError> {
+    let items: Vec<Item> =
+        serde_json::from_slice(text).map_err(|e| not_an_array("detect-changes-json", "source items", e))?;
+    Ok(items.into_iter().map(Into::into).collect())
+}
+
+/// The writes of an `update-imodel-json` call: each item with its element's props text.
+pub(crate) fn writes(text: &[u8]) -> Result<Vec<(sync::SourceItem, &str)>, sync::SyncError> {
+    let writes: Vec<Write<'_>> = serde_json::from_slice(text)
+        .map_err(|e| not_an_array("update-imodel-json", "{\"item\", \"element\"} writes", e))?;
+    Ok(writes.into_iter().map(|w| (w.item.into(), w.element.get())).collect())
+}
+
+/// The ids of an `on-elements-seen-json` call.
+pub(crate) fn ids(text: &[u8]) -> Result<Vec<String>, sync::SyncError> {
+    serde_json::from_slice(text).map_err(|e| not_an_array("on-elements-seen-json", "ids", e))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Change {
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    element_id: Option<String>,
+}
+
+/// The answer of `detect-changes-json`.
+pub(crate) fn changes(results: impl IntoIterator<Item = sync::ChangeResult>) -> String {
+    let changes: Vec<Change> = results
+        .into_iter()
+        .map(|c| Change {
+            state: match c.state {
+                sync::ItemState::Unchanged => "unchanged",
+                sync::ItemState::New => "new",
+                sync::ItemState::Changed => "changed",
+            },
+            element_id: c.element_id.map(itwin_imodel::id64::format),
+        })
+        .collect();
+    serde_json::to_string(&changes).expect("changes serialise")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Written {
+    Id(String),
+    Error { kind: &'static str, message: String },
+}
+
+/// One result of `update-imodel-json`: the element's id, or why it was not written (`kind` is
+/// the WIT's `sync-error` case).
+pub(crate) fn written(result: Result<i64, sync::SyncError>) -> serde_json::Value {
+    use sync::SyncError as S;
+    let written = match result {
+        Ok(id) => Written::Id(itwin_imodel::id64::format(id)),
+        Err(e) => {
+            let (kind, message) = match e {
+                S::InvalidProps(m) => ("invalid-props", m),
+                S::UnknownClass(m) => ("unknown-class", m),
+                S::OutOfScope(m) => ("out-of-scope", m),
+                S::DuplicateCode(m) => ("duplicate-code", m),
+                S::NotFound(m) => ("not-found", m),
+                S::WrongClass(m) => ("wrong-class", m),
+                S::HostFailure(m) => ("host-failure", m),
+            };
+            Written::Error { kind, message }
+        }
+    };
+    serde_json::to_value(written).expect("results serialise")
+}
+
+/// The answer of `host.sha256-hex-json`: the SHA-256 of each string's UTF-8.
+pub(crate) fn sha256_each(texts: &[u8]) -> Result<String, String> {
+    if texts.len() > MAX_HASH_BYTES {
+        return Err(format!(
+            "sha256-hex-json of {} bytes: over the limit of {} MiB per call",
+            texts.len(),
+            MAX_HASH_BYTES >> 20
+        ));
+    }
+    let texts: Vec<String> =
+        serde_json::from_slice(texts).map_err(|e| format!("sha256-hex-json: not a JSON array of strings: {e}"))?;
+    let digests: Vec<String> = texts.iter().map(|text| crate::digest::sha256_hex(text.as_bytes())).collect();
+    Ok(serde_json::to_string(&digests).expect("strings serialise"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_and_writes_parse_as_the_typed_calls_take_them() {
+        let items = detect_items(br#"[{"id": "A-1", "kind": "Asset", "version": "1", "checksum": null}, {"id": "B"}]"#)
+            .unwrap();
+        assert_eq!((items[0].id.as_str(), items[0].kind.as_deref(), items[0].checksum.as_deref()), ("A-1", Some("Asset"), None));
+        assert_eq!((items[1].id.as_str(), items[1].version.as_deref()), ("B", None));
+        let writes = writes(br#"[{"item": {"id": "A-1"}, "element": {"userLabel": "a", "children": []}}]"#).unwrap();
+        assert_eq!((writes[0].0.id.as_str(), writes[0].1), ("A-1", r#"{"userLabel": "a", "children": []}"#));
+        assert_eq!(ids(br#"["0x1", "0x2"]"#).unwrap(), ["0x1", "0x2"]);
+    }
+
+    #[test]
+    fn text_that_is_not_the_shape_is_invalid_props() {
+        for bad in [&b"{}"[..], b"[{\"id\": 1}]", b"[{\"id\": \"a\", \"ident\": \"typo\"}]", b"\xff", b"[1"] {
+            match detect_items(bad) {
+                Err(sync::SyncError::InvalidProps(m)) => assert!(m.starts_with("detect-changes-json: not a JSON array"), "{m}"),
+                other => panic!("{:?}: {:?}", String::from_utf8_lossy(bad), other.map(|v| v.len())),
+            }
+        }
+        assert!(matches!(writes(br#"[{"item": {"id": "a"}}]"#), Err(sync::SyncError::InvalidProps(_))));
+        assert!(matches!(ids(br#"[1]"#), Err(sync::SyncError::InvalidProps(_))));
+    }
+
+    #[test]
+    fn answers_spell_the_wits_names() {
+        let found = sync::ChangeResult { state: sync::ItemState::Unchanged, element_id: Some(0x1a) };
+        let new = sync::ChangeResult { state: sync::ItemState::New, element_id: None };
+        assert_eq!(changes([found, new]), r#"[{"state":"unchanged","elementId":"0x1a"},{"state":"new"}]"#);
+        assert_eq!(written(Ok(0x20)).to_string(), r#"{"id":"0x20"}"#);
+        assert_eq!(
+            written(Err(sync::SyncError::OutOfScope("no".into()))).to_string(),
+            r#"{"error":{"kind":"out-of-scope","message":"no"}}"#
+        );
+    }
+
+    #[test]
+    fn hashes_are_of_each_strings_utf8_and_bounded() {
+        assert_eq!(
+            sha256_each(br#"["abc", "\u00e9"]"#).unwrap(),
+            format!(r#"["{}","{}"]"#, crate::digest::sha256_hex(b"abc"), crate::digest::sha256_hex("é".as_bytes()))
+        );
+        assert!(sha256_each(b"[1]").unwrap_err().contains("not a JSON array of strings"));
+        let big = format!("[\"{}\"]", "x".repeat(MAX_HASH_BYTES));
+        assert!(sha256_each(big.as_bytes()).unwrap_err().contains("over the limit of 16 MiB"));
+    }
+}
