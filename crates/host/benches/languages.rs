@@ -48,7 +48,8 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
-    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only LANGUAGE").to_lowercase());
+    let only =
+        args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).expect("--only LANGUAGE").to_lowercase());
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();

@@ -137,7 +137,10 @@ mod tests {
     fn items_and_writes_parse_as_the_typed_calls_take_them() {
         let items = detect_items(br#"[{"id": "A-1", "kind": "Asset", "version": "1", "checksum": null}, {"id": "B"}]"#)
             .unwrap();
-        assert_eq!((items[0].id.as_str(), items[0].kind.as_deref(), items[0].checksum.as_deref()), ("A-1", Some("Asset"), None));
+        assert_eq!(
+            (items[0].id.as_str(), items[0].kind.as_deref(), items[0].checksum.as_deref()),
+            ("A-1", Some("Asset"), None)
+        );
         assert_eq!((items[1].id.as_str(), items[1].version.as_deref()), ("B", None));
         let writes = writes(br#"[{"item": {"id": "A-1"}, "element": {"userLabel": "a", "children": []}}]"#).unwrap();
         assert_eq!((writes[0].0.id.as_str(), writes[0].1), ("A-1", r#"{"userLabel": "a", "children": []}"#));
@@ -148,7 +151,9 @@ mod tests {
     fn text_that_is_not_the_shape_is_invalid_props() {
         for bad in [&b"{}"[..], b"[{\"id\": 1}]", b"[{\"id\": \"a\", \"ident\": \"typo\"}]", b"\xff", b"[1"] {
             match detect_items(bad) {
-                Err(sync::SyncError::InvalidProps(m)) => assert!(m.starts_with("detect-changes-json: not a JSON array"), "{m}"),
+                Err(sync::SyncError::InvalidProps(m)) => {
+                    assert!(m.starts_with("detect-changes-json: not a JSON array"), "{m}")
+                }
                 other => panic!("{:?}: {:?}", String::from_utf8_lossy(bad), other.map(|v| v.len())),
             }
         }

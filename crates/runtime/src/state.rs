@@ -422,10 +422,11 @@ impl wit::synchronizer::Host for GuestState {
     }
 
     fn detect_changes_json(&mut self, items: Vec<u8>) -> wasmtime::Result<Result<String, SyncError>> {
-        let items = match check_batch("detect-changes-json", 0, items.len()).and_then(|()| json_calls::detect_items(&items)) {
-            Ok(items) => items,
-            Err(refusal) => return self.answer(Err(refusal)),
-        };
+        let items =
+            match check_batch("detect-changes-json", 0, items.len()).and_then(|()| json_calls::detect_items(&items)) {
+                Ok(items) => items,
+                Err(refusal) => return self.answer(Err(refusal)),
+            };
         if let Err(refusal) = check_batch("detect-changes-json", items.len(), 0) {
             return self.answer(Err(refusal));
         }

@@ -522,7 +522,8 @@ fn json_forms(source: &Source, own: &Own) -> Result<(), String> {
     let answer = sync::detect_changes_json(br#"[{"id": 1}]"#);
     report_call("json-forms/not-items", &answer, |a| format!("answered {a}"));
     // 70 MiB: over the 64 MiB a batch may carry, under what a call may carry at all.
-    let big = format!("[{{\"item\": {{\"id\": \"big\"}}, \"element\": {{\"userLabel\": \"{}\"}}}}]", "x".repeat(70 << 20));
+    let big =
+        format!("[{{\"item\": {{\"id\": \"big\"}}, \"element\": {{\"userLabel\": \"{}\"}}}}]", "x".repeat(70 << 20));
     report_call("json-forms/big-batch", &sync::update_imodel_json(big.as_bytes()), |a| format!("answered {a}"));
     drop(big);
     let ids: Vec<String> = (0..100_001).map(|i| format!("0x{i:x}")).collect();
