@@ -95,19 +95,10 @@ enum Written {
 /// One result of `update-imodel-json`: the element's id, or why it was not written (`kind` is
 /// the WIT's `sync-error` case).
 pub(crate) fn written(result: Result<i64, sync::SyncError>) -> serde_json::Value {
-    use sync::SyncError as S;
     let written = match result {
         Ok(id) => Written::Id(itwin_imodel::id64::format(id)),
         Err(e) => {
-            let (kind, message) = match e {
-                S::InvalidProps(m) => ("invalid-props", m),
-                S::UnknownClass(m) => ("unknown-class", m),
-                S::OutOfScope(m) => ("out-of-scope", m),
-                S::DuplicateCode(m) => ("duplicate-code", m),
-                S::NotFound(m) => ("not-found", m),
-                S::WrongClass(m) => ("wrong-class", m),
-                S::HostFailure(m) => ("host-failure", m),
-            };
+            let (kind, message) = e.into_case();
             Written::Error { kind, message }
         }
     };

@@ -56,4 +56,17 @@ impl SyncError {
     pub fn is_host_failure(&self) -> bool {
         matches!(self, SyncError::HostFailure(_))
     }
+
+    /// The WIT `sync-error` case (`invalid-props`, `out-of-scope`, …) and the message.
+    pub fn into_case(self) -> (&'static str, String) {
+        match self {
+            SyncError::InvalidProps(m) => ("invalid-props", m),
+            SyncError::UnknownClass(m) => ("unknown-class", m),
+            SyncError::OutOfScope(m) => ("out-of-scope", m),
+            SyncError::DuplicateCode(m) => ("duplicate-code", m),
+            SyncError::NotFound(m) => ("not-found", m),
+            SyncError::WrongClass(m) => ("wrong-class", m),
+            SyncError::HostFailure(m) => ("host-failure", m),
+        }
+    }
 }
