@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 const SOURCES: &[(&str, &str, &str)] = &[
     ("rust", "templates/rust", ""),
     ("rust", "crates/connector/src", "itwin-connector/src"),
+    ("rust", "crates/checksum/src", "itwin-checksum/src"),
     ("rust", "wit", "itwin-connector/wit"),
     // The example's lock file pins the same dependencies for a new project.
     ("rust", "guest-examples/rust-asset-register/Cargo.lock", "Cargo.lock"),

@@ -26,7 +26,6 @@
 //! export_connector!(Hello);
 //! ```
 
-mod checksum;
 mod error;
 pub mod props;
 pub mod sync;
@@ -49,8 +48,8 @@ use std::cell::RefCell;
 pub use bindings::itwin::connector::types::{
     ChangeResult, CodeScope, DeletionMode, DocumentRecord, ItemState, LogLevel, SourceDocument, SourceItem,
 };
-pub use checksum::{canonical, checksum};
 pub use error::{Context, Error, SyncError};
+pub use itwin_checksum::{canonical, checksum};
 pub use props::{
     Appearance, Code, Geometry, Group, PartitionKind, PhysicalElement, Placement, Relationship, SpatialCategory,
     SubCategory,

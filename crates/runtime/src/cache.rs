@@ -228,7 +228,7 @@ impl ComponentCache {
 
     fn entry_path(&self, engine: &Engine, bytes: &[u8]) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
-        let hex = crate::digest::sha256_hex(bytes);
+        let hex = itwin_checksum::sha256_hex(bytes);
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         Some(dir.join("components").join(format!("{hex}-{:016x}.cwasm", hasher.finish())))

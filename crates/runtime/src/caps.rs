@@ -19,8 +19,8 @@ pub const MAX_ID_LIST: usize = 100_000;
 pub const MAX_LOG_MESSAGE: usize = 16 << 10;
 /// The most `host.read-source` returns per call (the bytes pass through host memory first).
 pub const MAX_READ_SOURCE: u32 = 16 << 20;
-/// Most bytes of JSON text `host.sha256-hex-json` takes per call (about 50 ms of hashing).
-pub const MAX_HASH_BYTES: usize = 16 << 20;
+/// Most bytes of JSON text `host.checksums-json` takes per call (as props: parsed at once).
+pub const MAX_CHECKSUM_BYTES: usize = 16 << 20;
 /// Largest component file the host compiles.
 pub const MAX_COMPONENT_BYTES: u64 = 256 << 20;
 

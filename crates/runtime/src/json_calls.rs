@@ -1,5 +1,5 @@
 //! The wire shapes of the JSON forms of the batch calls (WIT 0.1.2: `detect-changes-json`,
-//! `update-imodel-json`, `on-elements-seen-json`, `host.sha256-hex-json`).
+//! `update-imodel-json`, `on-elements-seen-json`, `host.checksums-json`).
 //!
 //! They exist for guests whose bindings pass strings slowly (componentize-js lowers each string
 //! in interpreted JavaScript and keeps it until the export returns): one UTF-8 JSON text in, one
@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::caps::MAX_HASH_BYTES;
+use super::caps::MAX_CHECKSUM_BYTES;
 use itwin_sync as sync;
 
 /// A source item as the JSON forms spell it (absent or null fields: none).
@@ -105,19 +105,20 @@ pub(crate) fn written(result: Result<i64, sync::SyncError>) -> serde_json::Value
     serde_json::to_value(written).expect("results serialise")
 }
 
-/// The answer of `host.sha256-hex-json`: the SHA-256 of each string's UTF-8.
-pub(crate) fn sha256_each(texts: &[u8]) -> Result<String, String> {
-    if texts.len() > MAX_HASH_BYTES {
+/// The answer of `host.checksums-json`: the checksum of each value, as every SDK computes it
+/// (SHA-256 of RFC 8785 canonical JSON, `itwin_checksum`).
+pub(crate) fn checksums(values: &[u8]) -> Result<String, String> {
+    if values.len() > MAX_CHECKSUM_BYTES {
         return Err(format!(
-            "sha256-hex-json of {} bytes: over the limit of {} MiB per call",
-            texts.len(),
-            MAX_HASH_BYTES >> 20
+            "checksums-json of {} bytes: over the limit of {} MiB per call",
+            values.len(),
+            MAX_CHECKSUM_BYTES >> 20
         ));
     }
-    let texts: Vec<String> =
-        serde_json::from_slice(texts).map_err(|e| format!("sha256-hex-json: not a JSON array of strings: {e}"))?;
-    let digests: Vec<String> = texts.iter().map(|text| crate::digest::sha256_hex(text.as_bytes())).collect();
-    Ok(serde_json::to_string(&digests).expect("strings serialise"))
+    let values: Vec<serde_json::Value> =
+        serde_json::from_slice(values).map_err(|e| format!("checksums-json: not a JSON array: {e}"))?;
+    let checksums: Vec<String> = values.iter().map(itwin_checksum::checksum).collect();
+    Ok(serde_json::to_string(&checksums).expect("strings serialise"))
 }
 
 #[cfg(test)]
@@ -165,13 +166,16 @@ mod tests {
     }
 
     #[test]
-    fn hashes_are_of_each_strings_utf8_and_bounded() {
+    fn checksums_are_the_sdks_and_bounded() {
+        // docs/sdk.md's vectors, spelled as JavaScript's JSON.stringify spells them.
+        let answer = checksums(br#"[{}, {"b":1,"a":[1.5,"x",true,null],"c":90,"\u00e9":"\u00fc\n\u001f\"\\"}, [0.30000000000000004,1e+21,1e-7,0,123456789012,100000000000000000000,0.000001,2.5e-8,-12.75]]"#)
+            .unwrap();
         assert_eq!(
-            sha256_each(br#"["abc", "\u00e9"]"#).unwrap(),
-            format!(r#"["{}","{}"]"#, crate::digest::sha256_hex(b"abc"), crate::digest::sha256_hex("é".as_bytes()))
+            answer,
+            r#"["44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","bba879fdb8817c8f5b7c53632cc5d26aac7f95d9f0abbc60235abaf5237b5ba5","5515bf0340d62eebc5f4473506a7e6c5af60ec0871c7bee7c960919e7c7bb7b3"]"#
         );
-        assert!(sha256_each(b"[1]").unwrap_err().contains("not a JSON array of strings"));
-        let big = format!("[\"{}\"]", "x".repeat(MAX_HASH_BYTES));
-        assert!(sha256_each(big.as_bytes()).unwrap_err().contains("over the limit of 16 MiB"));
+        assert!(checksums(b"{}").unwrap_err().contains("not a JSON array"));
+        let big = format!("[\"{}\"]", "x".repeat(MAX_CHECKSUM_BYTES));
+        assert!(checksums(big.as_bytes()).unwrap_err().contains("over the limit of 16 MiB"));
     }
 }

@@ -47,7 +47,6 @@ mod caps;
 mod clock;
 mod compile;
 mod denied;
-mod digest;
 pub use denied::refused_import;
 pub mod job;
 mod json_calls;
@@ -72,7 +71,7 @@ pub(crate) use bindings::ConnectorWorld;
 pub use bindings::{ConnectorInfo, DeletionMode, LogLevel};
 pub use cache::{CacheEntry, ComponentCache, Origin, DEFAULT_CACHE_CAPACITY};
 pub use caps::{
-    MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_COMPONENT_BYTES, MAX_HASH_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE,
+    MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_CHECKSUM_BYTES, MAX_COMPONENT_BYTES, MAX_ID_LIST, MAX_LOG_MESSAGE,
     MAX_PROPS_BYTES, MAX_READ_SOURCE,
 };
 pub use compile::{CompileIsolation, LoadError, COMPILE_OUT_OF_MEMORY, DEFAULT_COMPILE_MEMORY};

@@ -370,9 +370,9 @@ impl wit::host::Host for GuestState {
         Ok(read_range(path, offset, length.min(MAX_READ_SOURCE)).map_err(|e| format!("cannot read the source: {e}")))
     }
 
-    fn sha256_hex_json(&mut self, texts: Vec<u8>) -> wasmtime::Result<Result<String, String>> {
+    fn checksums_json(&mut self, values: Vec<u8>) -> wasmtime::Result<Result<String, String>> {
         self.check_deadline()?;
-        Ok(json_calls::sha256_each(&texts))
+        Ok(json_calls::checksums(&values))
     }
 }
 

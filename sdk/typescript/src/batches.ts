@@ -4,8 +4,8 @@
 export const BATCH_ITEMS = 10_000;
 /** Text per batch call (the host takes at most 64 MiB; half leaves room). */
 export const BATCH_BYTES = 32 << 20;
-/** Text per host.sha256-hex-json call (the host takes at most 16 MiB; half leaves room). */
-export const HASH_BYTES = 8 << 20;
+/** Text per host.checksums-json call (the host takes at most 16 MiB; half leaves room). */
+export const CHECKSUM_BYTES = 8 << 20;
 /** Ids per on-elements-seen call (the host's limit). */
 export const SEEN_IDS = 100_000;
 

@@ -11,8 +11,7 @@
 // The same concepts as the Rust and Python SDKs: docs/sdk.md in the itwin-host repository.
 
 export * as sync from "./sync.ts";
-export { checksum, checksums } from "./sync.ts";
-export { canonical, type Json } from "./checksum.ts";
+export { checksum, checksums, type Json } from "./sync.ts";
 export { Connector, Counts, exportConnector, type ConnectorExport, type Info } from "./connector.ts";
 export { ConnectorError, context, describe, SyncError, type SyncErrorKind } from "./errors.ts";
 export * from "./props.ts";

@@ -13,8 +13,7 @@ import type {
   SourceItem,
   SyncError as WitSyncError,
 } from "itwin:connector/types@0.1.2";
-import { batches, HASH_BYTES, SEEN_IDS } from "./batches.ts";
-import { canonical, type Json } from "./checksum.ts";
+import { batches, CHECKSUM_BYTES, SEEN_IDS } from "./batches.ts";
 import { ConnectorError, context, SyncError, type SyncErrorKind } from "./errors.ts";
 import { appearanceProps, code, model, partition, PARTITION_SPEC, type Appearance, type Code, type PartitionKind } from "./props.ts";
 
@@ -41,15 +40,21 @@ const utf8 = new TextEncoder();
  * returns, each later call scanning them all. So the SDK makes few calls, each with one buffer. */
 const jsonBytes = (value: unknown): Uint8Array => utf8.encode(JSON.stringify(value));
 
-/** Checksums of many values, in order: SHA-256, lower-case hex, of each as canonical JSON
- * (RFC 8785), the same checksum the Rust and Python SDKs compute. The host hashes (SHA-256 in
- * interpreted JavaScript costs about 70 µs an item), a few thousand items a call. */
+/** JSON values a checksum is taken of (`undefined` members are left out, as JSON.stringify
+ * leaves them; not-finite numbers count as null). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
+
+/** Checksums of many values, in order: SHA-256, lower-case hex, of each value's RFC 8785
+ * canonical JSON — the checksum the Rust and Python SDKs compute (docs/sdk.md). The host
+ * computes them (`host.checksums-json`), a chunk of values a call: in JavaScript, interpreted,
+ * canonical JSON and SHA-256 cost about 120 µs an item. */
 export function checksums(values: Json[]): string[] {
-  const digests: string[] = [];
-  for (const batch of batches(values.map(canonical), (text) => text.length + 3, Infinity, HASH_BYTES)) {
-    digests.push(...JSON.parse(host.sha256HexJson(jsonBytes(batch))));
+  const texts = values.map((value) => JSON.stringify(value));
+  const sums: string[] = [];
+  for (const batch of batches(texts, (text) => text.length + 1, Infinity, CHECKSUM_BYTES)) {
+    sums.push(...(JSON.parse(call(() => host.checksumsJson(utf8.encode(`[${batch.join(",")}]`)))) as string[]));
   }
-  return digests;
+  return sums;
 }
 
 /** The checksum of one value (see `checksums`, which takes a whole chunk in one host call). */

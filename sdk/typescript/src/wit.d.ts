@@ -78,12 +78,13 @@ declare module 'itwin:connector/host@0.1.2' {
    */
   export function readSource(offset: bigint, length: number): Uint8Array;
   /**
-   * SHA-256 of each string of `texts`, a UTF-8 JSON array of strings, as a JSON array of 64
-   * lower-case hex digits each: the hash of each string's UTF-8. For checksums of source items
-   * in guests whose language hashes slowly (JavaScript runs interpreted inside WebAssembly).
-   * At most 16 MiB a call; more, or not an array of strings: an error. (Since 0.1.2.)
+   * The checksum of each value of `values`, a UTF-8 JSON array, as a JSON array of strings:
+   * SHA-256, 64 lower-case hex digits, of the value's RFC 8785 canonical JSON — the checksum
+   * every SDK computes (docs/sdk.md). For guests whose language computes it slowly (JavaScript
+   * runs interpreted inside WebAssembly). At most 16 MiB a call; more, or not an array (or
+   * a string that is not Unicode, such as a lone surrogate): an error. (Since 0.1.2.)
    */
-  export function sha256HexJson(texts: Uint8Array): Json;
+  export function checksumsJson(values: Uint8Array): Json;
   export type LogLevel = import('itwin:connector/types@0.1.2').LogLevel;
   export type Json = import('itwin:connector/types@0.1.2').Json;
 }

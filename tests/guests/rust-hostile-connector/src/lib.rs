@@ -529,12 +529,12 @@ fn json_forms(source: &Source, own: &Own) -> Result<(), String> {
     let ids: Vec<String> = (0..100_001).map(|i| format!("0x{i:x}")).collect();
     let ids = serde_json::to_string(&ids).map_err(|e| e.to_string())?;
     report_call("json-forms/many-ids", &sync::on_elements_seen_json(ids.as_bytes()), |_| "marked".into());
-    // Hashing is a service, not an attack; 17 MiB is over what one call may hash.
-    let hashed = host::sha256_hex_json(br#"["abc"]"#);
-    report("json-forms/hash", &hashed.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
+    // Checksums are a service, not an attack; 17 MiB is over what one call may take.
+    let sums = host::checksums_json(br#"[{}]"#);
+    report("json-forms/checksums", &sums.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
     let big = serde_json::to_string(&["x".repeat(17 << 20)]).map_err(|e| e.to_string())?;
-    let hashed = host::sha256_hex_json(big.as_bytes());
-    report("json-forms/big-hash", &hashed.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
+    let sums = host::checksums_json(big.as_bytes());
+    report("json-forms/big-checksums", &sums.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! Checksums that agree across languages: SHA-256 of RFC 8785 (JCS) canonical JSON.
 //!
 //! Change detection compares an item's checksum with the one stored by the previous run. The
-//! Python and TypeScript SDKs compute the same function, so the same source item gets the same
-//! checksum — and the same ExternalSourceAspect — whichever language the connector is written in.
+//! Rust SDK computes it with this crate, the Python SDK the same function in Python, and the host
+//! with this crate for TypeScript connectors (`host.checksums-json`), so the same source item gets
+//! the same checksum — and the same ExternalSourceAspect — whichever language wrote it.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,7 +17,7 @@ use sha2::{Digest, Sha256};
 ///
 /// ```
 /// assert_eq!(
-///     itwin_connector::checksum(&serde_json::json!({})),
+///     itwin_checksum::checksum(&serde_json::json!({})),
 ///     "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 /// );
 /// ```
@@ -24,13 +25,16 @@ pub fn checksum<T: Serialize + ?Sized>(value: &T) -> String {
     let value = serde_json::to_value(value).expect("a Serialize value has a JSON form");
     let mut text = String::with_capacity(256);
     canonical(&value, &mut text);
-    let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from_digit(u32::from(byte >> 4), 16).expect("a nibble"));
-        hex.push(char::from_digit(u32::from(byte & 15), 16).expect("a nibble"));
-    }
-    hex
+    sha256_hex(text.as_bytes())
+}
+
+/// SHA-256 of `data` as 64 lower-case hex digits.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use std::fmt::Write;
+    Sha256::digest(data).iter().fold(String::with_capacity(64), |mut hex, byte| {
+        write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
+        hex
+    })
 }
 
 /// Appends the RFC 8785 form of `value` to `out`.
