@@ -530,11 +530,12 @@ fn json_forms(source: &Source, own: &Own) -> Result<(), String> {
     let ids = serde_json::to_string(&ids).map_err(|e| e.to_string())?;
     report_call("json-forms/many-ids", &sync::on_elements_seen_json(ids.as_bytes()), |_| "marked".into());
     // Checksums are a service, not an attack; 17 MiB is over what one call may take.
-    let sums = host::checksums_json(br#"[{}]"#);
-    report("json-forms/checksums", &sums.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
+    let outcome = |sums: Result<String, String>| {
+        sums.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})"))
+    };
+    report("json-forms/checksums", &outcome(host::checksums_json(br#"[{}]"#)));
     let big = serde_json::to_string(&["x".repeat(17 << 20)]).map_err(|e| e.to_string())?;
-    let sums = host::checksums_json(big.as_bytes());
-    report("json-forms/big-checksums", &sums.map_or_else(|e| format!("refused error: {e}"), |h| format!("allowed ({h})")));
+    report("json-forms/big-checksums", &outcome(host::checksums_json(big.as_bytes())));
     Ok(())
 }
 
