@@ -4,12 +4,19 @@
 //! They exist for guests whose bindings pass strings slowly (componentize-js lowers each string
 //! in interpreted JavaScript and keeps it until the export returns): one UTF-8 JSON text in, one
 //! out. Parsed here into the same types the typed calls use, so both forms are judged alike.
-//! Elements stay raw text until their turn, so a batch never holds more than one parsed element.
+//! Elements stay raw text until their turn, so a batch never holds more than one parsed element,
+//! and an array is refused at its first element over the limit, so a text of many tiny elements
+//! never makes the host hold more than the limit's worth.
 
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::caps::MAX_CHECKSUM_BYTES;
+use super::caps::{MAX_BATCH_ITEMS, MAX_CHECKSUM_BYTES, MAX_ID_LIST};
 use itwin_sync as sync;
 
 /// A source item as the JSON forms spell it (absent or null fields: none).
@@ -38,27 +45,89 @@ struct Write<'a> {
     element: &'a RawValue,
 }
 
-fn not_an_array(call: &str, of: &str, e: serde_json::Error) -> sync::SyncError {
-    sync::SyncError::InvalidProps(format!("{call}: not a JSON array of {of}: {e}"))
+/// Why a JSON form's array was refused.
+enum ArrayError {
+    /// More elements than the call takes.
+    TooMany,
+    Json(serde_json::Error),
+}
+
+/// `text` as a JSON array of at most `limit` elements of `T`.
+fn array_at_most<'de, T: Deserialize<'de>>(text: &'de [u8], limit: usize) -> Result<Vec<T>, ArrayError> {
+    let too_many = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let parsed = AtMost { limit, too_many: &too_many, element: PhantomData }
+        .deserialize(&mut deserializer)
+        .and_then(|elements| deserializer.end().map(|()| elements));
+    parsed.map_err(|e| if too_many.get() { ArrayError::TooMany } else { ArrayError::Json(e) })
+}
+
+/// Reads an array, stopping at its first element over `limit` (and noting why).
+struct AtMost<'a, T> {
+    limit: usize,
+    too_many: &'a Cell<bool>,
+    element: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for AtMost<'_, T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for AtMost<'_, T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut elements = Vec::new();
+        while let Some(element) = seq.next_element()? {
+            if elements.len() == self.limit {
+                self.too_many.set(true);
+                return Err(de::Error::custom("too many elements"));
+            }
+            elements.push(element);
+        }
+        Ok(elements)
+    }
+}
+
+/// `text` as the array `call` takes, refused as `invalid-props` (the typed calls' words).
+fn parse_array<'de, T: Deserialize<'de>>(
+    call: &str,
+    of: &str,
+    text: &'de [u8],
+    limit: usize,
+) -> Result<Vec<T>, sync::SyncError> {
+    array_at_most(text, limit).map_err(|e| {
+        sync::SyncError::InvalidProps(match e {
+            ArrayError::TooMany => format!("{call} of more than {limit} {of}: over the limit of {limit} per call"),
+            ArrayError::Json(e) => format!("{call}: not a JSON array of {of}: {e}"),
+        })
+    })
 }
 
 /// The items of a `detect-changes-json` call.
 pub(crate) fn detect_items(text: &[u8]) -> Result<Vec<sync::SourceItem>, sync::SyncError> {
-    let items: Vec<Item> =
-        serde_json::from_slice(text).map_err(|e| not_an_array("detect-changes-json", "source items", e))?;
+    let items: Vec<Item> = parse_array("detect-changes-json", "source items", text, MAX_BATCH_ITEMS)?;
     Ok(items.into_iter().map(Into::into).collect())
 }
 
 /// The writes of an `update-imodel-json` call: each item with its element's props text.
 pub(crate) fn writes(text: &[u8]) -> Result<Vec<(sync::SourceItem, &str)>, sync::SyncError> {
-    let writes: Vec<Write<'_>> = serde_json::from_slice(text)
-        .map_err(|e| not_an_array("update-imodel-json", "{\"item\", \"element\"} writes", e))?;
+    let writes: Vec<Write<'_>> =
+        parse_array("update-imodel-json", "{\"item\", \"element\"} writes", text, MAX_BATCH_ITEMS)?;
     Ok(writes.into_iter().map(|w| (w.item.into(), w.element.get())).collect())
 }
 
 /// The ids of an `on-elements-seen-json` call.
 pub(crate) fn ids(text: &[u8]) -> Result<Vec<String>, sync::SyncError> {
-    serde_json::from_slice(text).map_err(|e| not_an_array("on-elements-seen-json", "ids", e))
+    parse_array("on-elements-seen-json", "ids", text, MAX_ID_LIST)
 }
 
 #[derive(Serialize)]
@@ -115,9 +184,21 @@ pub(crate) fn checksums(values: &[u8]) -> Result<String, String> {
             MAX_CHECKSUM_BYTES >> 20
         ));
     }
-    let values: Vec<serde_json::Value> =
-        serde_json::from_slice(values).map_err(|e| format!("checksums-json: not a JSON array: {e}"))?;
-    let checksums: Vec<String> = values.iter().map(itwin_checksum::checksum).collect();
+    let values: Vec<&RawValue> = array_at_most(values, MAX_BATCH_ITEMS).map_err(|e| match e {
+        ArrayError::TooMany => {
+            format!(
+                "checksums-json of more than {MAX_BATCH_ITEMS} values: over the limit of {MAX_BATCH_ITEMS} per call"
+            )
+        }
+        ArrayError::Json(e) => format!("checksums-json: not a JSON array: {e}"),
+    })?;
+    // One value parsed at a time: host memory holds one, not the whole call's.
+    let mut checksums = Vec::with_capacity(values.len());
+    for raw in values {
+        let value: serde_json::Value =
+            serde_json::from_str(raw.get()).map_err(|e| format!("checksums-json: not JSON: {e}"))?;
+        checksums.push(itwin_checksum::checksum(&value));
+    }
     Ok(serde_json::to_string(&checksums).expect("strings serialise"))
 }
 
@@ -151,6 +232,25 @@ mod tests {
         }
         assert!(matches!(writes(br#"[{"item": {"id": "a"}}]"#), Err(sync::SyncError::InvalidProps(_))));
         assert!(matches!(ids(br#"[1]"#), Err(sync::SyncError::InvalidProps(_))));
+        assert!(matches!(ids(br#"["0x1"] ["0x2"]"#), Err(sync::SyncError::InvalidProps(_))));
+    }
+
+    #[test]
+    fn an_array_over_the_limit_is_refused_at_its_first_element_too_many() {
+        let ids_text = |n: usize| serde_json::to_string(&vec![""; n]).unwrap();
+        assert_eq!(ids(ids_text(MAX_ID_LIST).as_bytes()).unwrap().len(), MAX_ID_LIST);
+        match ids(ids_text(MAX_ID_LIST + 1).as_bytes()) {
+            Err(sync::SyncError::InvalidProps(m)) => {
+                assert_eq!(m, "on-elements-seen-json of more than 100000 ids: over the limit of 100000 per call")
+            }
+            other => panic!("{other:?}"),
+        }
+        let items = serde_json::to_string(&vec![serde_json::json!({"id": ""}); MAX_BATCH_ITEMS + 1]).unwrap();
+        assert!(
+            matches!(detect_items(items.as_bytes()), Err(sync::SyncError::InvalidProps(m)) if m.contains("over the limit of 10000"))
+        );
+        let values = serde_json::to_string(&vec![0; MAX_BATCH_ITEMS + 1]).unwrap();
+        assert!(checksums(values.as_bytes()).unwrap_err().contains("over the limit of 10000 per call"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ import type {
   SourceItem,
   SyncError as WitSyncError,
 } from "itwin:connector/types@0.1.2";
-import { batches, CHECKSUM_BYTES, SEEN_IDS } from "./batches.ts";
+import { BATCH_ITEMS, batches, CHECKSUM_BYTES, SEEN_IDS } from "./batches.ts";
 import { ConnectorError, context, SyncError, type SyncErrorKind } from "./errors.ts";
 import { appearanceProps, code, model, partition, PARTITION_SPEC, type Appearance, type Code, type PartitionKind } from "./props.ts";
 
@@ -51,7 +51,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export function checksums(values: Json[]): string[] {
   const texts = values.map((value) => JSON.stringify(value));
   const sums: string[] = [];
-  for (const batch of batches(texts, (text) => text.length + 1, Infinity, CHECKSUM_BYTES)) {
+  for (const batch of batches(texts, (text) => text.length + 1, BATCH_ITEMS, CHECKSUM_BYTES)) {
     sums.push(...(JSON.parse(call(() => host.checksumsJson(utf8.encode(`[${batch.join(",")}]`)))) as string[]));
   }
   return sums;

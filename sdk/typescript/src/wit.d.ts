@@ -81,8 +81,9 @@ declare module 'itwin:connector/host@0.1.2' {
    * The checksum of each value of `values`, a UTF-8 JSON array, as a JSON array of strings:
    * SHA-256, 64 lower-case hex digits, of the value's RFC 8785 canonical JSON — the checksum
    * every SDK computes (docs/sdk.md). For guests whose language computes it slowly (JavaScript
-   * runs interpreted inside WebAssembly). At most 16 MiB a call; more, or not an array (or
-   * a string that is not Unicode, such as a lone surrogate): an error. (Since 0.1.2.)
+   * runs interpreted inside WebAssembly). At most 10,000 values and 16 MiB a call; more, or
+   * not an array (or a string that is not Unicode, such as a lone surrogate): an error.
+   * (Since 0.1.2.)
    */
   export function checksumsJson(values: Uint8Array): Json;
   export type LogLevel = import('itwin:connector/types@0.1.2').LogLevel;
