@@ -16,7 +16,7 @@ use wasmtime::Engine;
 pub const DEFAULT_COMPILE_MEMORY: u64 = 2 << 30;
 
 /// Compiled bytes of component per second, measured with Cranelift on 2 cores (the 18.7 MB
-/// Python example: 4.3 s; the 12.5 MB TypeScript one: 5.1 s): what the first-run message
+/// Python example: 4.4 s; the 12.5 MB TypeScript one: 5.3 s): what the first-run message
 /// promises.
 const COMPILE_BYTES_PER_SECOND: usize = 3_000_000;
 

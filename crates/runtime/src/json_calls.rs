@@ -97,37 +97,46 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AtMost<'_, T> {
     }
 }
 
-/// `text` as the array `call` takes, refused as `invalid-props` (the typed calls' words).
+/// `text` as the array of at most `limit` `of` that `call` takes, or why not (the typed calls'
+/// words).
 fn parse_array<'de, T: Deserialize<'de>>(
     call: &str,
     of: &str,
     text: &'de [u8],
     limit: usize,
-) -> Result<Vec<T>, sync::SyncError> {
-    array_at_most(text, limit).map_err(|e| {
-        sync::SyncError::InvalidProps(match e {
-            ArrayError::TooMany => format!("{call} of more than {limit} {of}: over the limit of {limit} per call"),
-            ArrayError::Json(e) => format!("{call}: not a JSON array of {of}: {e}"),
-        })
+) -> Result<Vec<T>, String> {
+    array_at_most(text, limit).map_err(|e| match e {
+        ArrayError::TooMany => format!("{call} of more than {limit} {of}: over the limit of {limit} per call"),
+        ArrayError::Json(e) => format!("{call}: not a JSON array of {of}: {e}"),
     })
+}
+
+/// [`parse_array`] for the synchronizer's calls: refused as `invalid-props`.
+fn parse_batch<'de, T: Deserialize<'de>>(
+    call: &str,
+    of: &str,
+    text: &'de [u8],
+    limit: usize,
+) -> Result<Vec<T>, sync::SyncError> {
+    parse_array(call, of, text, limit).map_err(sync::SyncError::InvalidProps)
 }
 
 /// The items of a `detect-changes-json` call.
 pub(crate) fn detect_items(text: &[u8]) -> Result<Vec<sync::SourceItem>, sync::SyncError> {
-    let items: Vec<Item> = parse_array("detect-changes-json", "source items", text, MAX_BATCH_ITEMS)?;
+    let items: Vec<Item> = parse_batch("detect-changes-json", "source items", text, MAX_BATCH_ITEMS)?;
     Ok(items.into_iter().map(Into::into).collect())
 }
 
 /// The writes of an `update-imodel-json` call: each item with its element's props text.
 pub(crate) fn writes(text: &[u8]) -> Result<Vec<(sync::SourceItem, &str)>, sync::SyncError> {
     let writes: Vec<Write<'_>> =
-        parse_array("update-imodel-json", "{\"item\", \"element\"} writes", text, MAX_BATCH_ITEMS)?;
+        parse_batch("update-imodel-json", "{\"item\", \"element\"} writes", text, MAX_BATCH_ITEMS)?;
     Ok(writes.into_iter().map(|w| (w.item.into(), w.element.get())).collect())
 }
 
 /// The ids of an `on-elements-seen-json` call.
 pub(crate) fn ids(text: &[u8]) -> Result<Vec<String>, sync::SyncError> {
-    parse_array("on-elements-seen-json", "ids", text, MAX_ID_LIST)
+    parse_batch("on-elements-seen-json", "ids", text, MAX_ID_LIST)
 }
 
 #[derive(Serialize)]
@@ -184,14 +193,7 @@ pub(crate) fn checksums(values: &[u8]) -> Result<String, String> {
             MAX_CHECKSUM_BYTES >> 20
         ));
     }
-    let values: Vec<&RawValue> = array_at_most(values, MAX_BATCH_ITEMS).map_err(|e| match e {
-        ArrayError::TooMany => {
-            format!(
-                "checksums-json of more than {MAX_BATCH_ITEMS} values: over the limit of {MAX_BATCH_ITEMS} per call"
-            )
-        }
-        ArrayError::Json(e) => format!("checksums-json: not a JSON array: {e}"),
-    })?;
+    let values: Vec<&RawValue> = parse_array("checksums-json", "values", values, MAX_BATCH_ITEMS)?;
     // One value parsed at a time: host memory holds one, not the whole call's.
     let mut checksums = Vec::with_capacity(values.len());
     for raw in values {

@@ -231,10 +231,18 @@ impl GuestState {
 
     /// Passes a synchronizer result to the guest; a host failure traps it instead.
     fn answer<T>(&mut self, result: Result<T, sync::SyncError>) -> wasmtime::Result<Result<T, SyncError>> {
+        Ok(self.refusal_or_stop(result)?.map_err(to_wit_error))
+    }
+
+    /// A synchronizer result as the guest may see it: a refusal stays one, a host failure stops
+    /// the job.
+    fn refusal_or_stop<T>(
+        &mut self,
+        result: Result<T, sync::SyncError>,
+    ) -> wasmtime::Result<Result<T, sync::SyncError>> {
         match result {
-            Ok(v) => Ok(Ok(v)),
             Err(e) if e.is_host_failure() => Err(self.stop(HostStop::Host(e.to_string()))),
-            Err(e) => Ok(Err(to_wit_error(e))),
+            result => Ok(result),
         }
     }
 }
@@ -473,12 +481,7 @@ impl wit::synchronizer::Host for GuestState {
             self.check_deadline()?;
             let (sync, bim) = self.parts()?;
             let result = parse_json(element).and_then(|props| sync.update_imodel_atomically(bim, &item, &props));
-            // A host failure stops the job; any other refusal is this item's answer.
-            let result = match result {
-                Err(e) if e.is_host_failure() => return Err(self.stop(HostStop::Host(e.to_string()))),
-                result => result,
-            };
-            out.push(json_calls::written(result));
+            out.push(json_calls::written(self.refusal_or_stop(result)?));
         }
         Ok(Ok(serde_json::Value::Array(out).to_string()))
     }

@@ -40,6 +40,9 @@ const utf8 = new TextEncoder();
  * returns, each later call scanning them all. So the SDK makes few calls, each with one buffer. */
 const jsonBytes = (value: unknown): Uint8Array => utf8.encode(JSON.stringify(value));
 
+/** The JSON array of `texts` (each already JSON) as UTF-8 bytes. */
+const jsonArrayBytes = (texts: string[]): Uint8Array => utf8.encode(`[${texts.join(",")}]`);
+
 /** JSON values a checksum is taken of (`undefined` members are left out, as JSON.stringify
  * leaves them; not-finite numbers count as null). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
@@ -52,7 +55,7 @@ export function checksums(values: Json[]): string[] {
   const texts = values.map((value) => JSON.stringify(value));
   const sums: string[] = [];
   for (const batch of batches(texts, (text) => text.length + 1, BATCH_ITEMS, CHECKSUM_BYTES)) {
-    sums.push(...(JSON.parse(call(() => host.checksumsJson(utf8.encode(`[${batch.join(",")}]`)))) as string[]));
+    sums.push(...(JSON.parse(call(() => host.checksumsJson(jsonArrayBytes(batch)))) as string[]));
   }
   return sums;
 }
@@ -98,7 +101,7 @@ export function updateAll(pairs: [SourceItem, object][]): string[] {
   let done = 0;
   for (const batch of batches(writes, (text) => text.length + 1)) {
     const refused: string[] = [];
-    const written: Written[] = JSON.parse(call(() => wit.updateImodelJson(utf8.encode(`[${batch.join(",")}]`))));
+    const written: Written[] = JSON.parse(call(() => wit.updateImodelJson(jsonArrayBytes(batch))));
     written.forEach((result, i) => {
       if ("id" in result) ids.push(result.id);
       else refused.push(`item ${pairs[done + i][0].id}: ${new SyncError(result.error.kind, result.error.message).message}`);
